@@ -1,0 +1,133 @@
+//! The driver's one tokio runtime (DESIGN "HTTP").
+//!
+//! ODBC calls arrive on the application's threads; HTTP work runs on the driver's own worker
+//! threads, so an application that runs its own tokio runtime is not disturbed: the calling
+//! thread only waits (it polls the future with a plain executor while the runtime's workers
+//! drive sockets and timers). Every wait is bounded by a timeout and can be cancelled
+//! (SQLCancel from another thread).
+
+use std::future::Future;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::runtime::Runtime;
+use tokio::sync::Notify;
+
+use crate::error::{DriverError, DriverResult};
+
+/// Worker threads of the driver's runtime: HTTP is I/O bound, two are plenty.
+const WORKER_THREADS: usize = 2;
+
+fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(WORKER_THREADS)
+            .thread_name("hubdb-odbc")
+            .enable_all()
+            .build()
+            .expect("the driver's tokio runtime must start")
+    })
+}
+
+/// A cancel switch shared between a running call and SQLCancel.
+#[derive(Debug, Default)]
+pub struct Cancel {
+    requested: AtomicBool,
+    notify: Notify,
+}
+
+impl Cancel {
+    /// Asks the running call (if any) to stop; it returns `HY008`.
+    pub fn cancel(&self) {
+        self.requested.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    /// Re-arms the switch before a new call.
+    pub fn reset(&self) {
+        self.requested.store(false, Ordering::SeqCst);
+    }
+
+    fn is_requested(&self) -> bool {
+        self.requested.load(Ordering::SeqCst)
+    }
+}
+
+/// Runs `fut` to completion on the driver's runtime; `timeout` expiry gives `HYT00`.
+pub fn block_on<F: Future + Send>(fut: F, timeout: Option<Duration>) -> DriverResult<F::Output> {
+    block_on_cancellable(fut, timeout, None)
+}
+
+/// Like [`block_on`], and `cancel` stops the wait with `HY008`.
+pub fn block_on_cancellable<F: Future + Send>(
+    fut: F,
+    timeout: Option<Duration>,
+    cancel: Option<&Cancel>,
+) -> DriverResult<F::Output> {
+    let _context = runtime().handle().enter();
+    futures::executor::block_on(async {
+        let cancelled = async {
+            match cancel {
+                Some(cancel) => wait_for_cancel(cancel).await,
+                None => std::future::pending().await,
+            }
+        };
+        let expired = async {
+            match timeout.filter(|t| !t.is_zero()) {
+                Some(limit) => tokio::time::sleep(limit).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            output = fut => Ok(output),
+            () = cancelled => Err(DriverError::canceled()),
+            () = expired => Err(DriverError::timeout(timeout.map_or(0, |t| t.as_secs()))),
+        }
+    })
+}
+
+async fn wait_for_cancel(cancel: &Cancel) {
+    loop {
+        let notified = cancel.notify.notified();
+        if cancel.is_requested() {
+            return;
+        }
+        notified.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn completes_a_future() {
+        let value = block_on(async { 41 + 1 }, None).expect("no timeout");
+        assert_eq!(value, 42);
+    }
+
+    #[test]
+    fn timeout_gives_hyt00() {
+        let slow = tokio::time::sleep(Duration::from_secs(5));
+        let err = block_on(slow, Some(Duration::from_millis(50))).expect_err("times out");
+        assert_eq!(err.state.as_str(), "HYT00");
+    }
+
+    #[test]
+    fn cancel_from_another_thread_gives_hy008() {
+        let cancel = Arc::new(Cancel::default());
+        let remote = Arc::clone(&cancel);
+        let canceller = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            remote.cancel();
+        });
+        let slow = tokio::time::sleep(Duration::from_secs(5));
+        let err = block_on_cancellable(slow, Some(Duration::from_secs(10)), Some(&cancel))
+            .expect_err("cancelled");
+        assert_eq!(err.state.as_str(), "HY008");
+        canceller.join().expect("canceller thread");
+    }
+}
