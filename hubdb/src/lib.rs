@@ -3,12 +3,28 @@
 //! Knows nothing of SQL or ODBC. Decisions baked in (see `reference/hubdb-api.md`):
 //! - rows are paged by following `paging.next.after` as an opaque string (URL-encoded when sent
 //!   back, never parsed), else `paging.next.offset`, else the scan stops (§4.8);
-//! - every response field is optional; unknown fields are ignored (§4);
-//! - 429 is retried after `Retry-After`, or HubSpot's documented back-off (§11.3);
-//! - secrets live in [`Secret`], which prints redacted.
+//! - every response field is optional; unknown fields are ignored; ids may be strings or
+//!   numbers; date-times become epoch milliseconds, UTC (§4);
+//! - 429 is retried after `Retry-After`, or HubSpot's documented back-off (§11.3); reads also
+//!   retry 5xx and dropped connections; all retries are bounded by `max_retries`;
+//! - `RowQuery.properties == Some(vec![])` is sent as `properties=hs_id`: the row id comes at
+//!   the row's top level anyway, so no own column is returned (§8.3);
+//! - TLS is rustls with the `ring` provider and the platform's trust store;
+//! - secrets live in [`Secret`], which prints redacted; errors never carry one.
 
+mod client;
+mod config;
+mod error;
+mod http;
 mod model;
+mod query;
+mod retry;
 mod secret;
+mod wire;
 
+pub use client::Client;
+pub use config::{ClientConfig, DEFAULT_BASE_URL};
+pub use error::{Error, ErrorKind};
 pub use model::*;
+pub use query::MAX_PAGE_SIZE;
 pub use secret::Secret;

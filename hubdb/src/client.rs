@@ -1,0 +1,280 @@
+//! The HubDB v3 read endpoints (reference §6 T1/T2/T4/T5, §7 R1-R4) over the shared transport.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+
+use crate::http::Transport;
+use crate::query::{QueryString, encode, row_page_query, table_page_query};
+use crate::wire::{Collection, RowWire, TableWire};
+use crate::{
+    ClientConfig, Error, ErrorKind, PageToken, Row, RowPage, RowQuery, Secret, Table, Version,
+};
+
+const HUBDB: &str = "/cms/v3/hubdb";
+
+/// Bounds on page loops, so a server that keeps saying "more" cannot hold a scan forever:
+/// 10,000 rows per table and 1,000 tables per account (reference §11.1) fit far below them.
+const MAX_ROW_PAGES: u64 = 100_000;
+const MAX_TABLE_PAGES: u64 = 10_000;
+
+/// A HubDB client. Cheap to clone: clones share the connection pool and the request counter.
+#[derive(Clone)]
+pub struct Client {
+    transport: Arc<Transport>,
+}
+
+impl Client {
+    /// Fails only on an unusable configuration (base URL, TLS set-up); sends nothing.
+    pub fn new(config: ClientConfig) -> Result<Client, Error> {
+        Ok(Self {
+            transport: Arc::new(Transport::new(config)?),
+        })
+    }
+
+    /// `APIBaseURL` without its trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.transport.base_url()
+    }
+
+    /// Replaces the Bearer token of this client and its clones, e.g. after an OAuth refresh.
+    pub fn set_token(&self, token: Secret) {
+        self.transport.set_token(token);
+    }
+
+    /// HTTP requests sent by this client and its clones, retries included.
+    pub fn requests_sent(&self) -> u64 {
+        self.transport.requests_sent()
+    }
+
+    /// All tables of one version, following the listing's pages; archived tables left out.
+    pub async fn list_tables(&self, version: Version) -> Result<Vec<Table>, Error> {
+        let path = match version {
+            Version::Published => format!("{HUBDB}/tables"),
+            Version::Draft => format!("{HUBDB}/tables/draft"),
+        };
+        let mut tables = Vec::new();
+        let mut seen = HashSet::new();
+        let mut page: Option<PageToken> = None;
+        for _ in 0..MAX_TABLE_PAGES {
+            let listing: Collection<TableWire> = self
+                .transport
+                .get_json(&path, &table_page_query(page.as_ref()))
+                .await?;
+            let next = listing.next_page();
+            for table in listing.results {
+                let table = table.into_table(version);
+                if !table.archived && seen.insert(table.id.clone()) {
+                    tables.push(table);
+                }
+            }
+            match check_progress(page.as_ref(), next)? {
+                Some(next) => page = Some(next),
+                None => return Ok(tables),
+            }
+        }
+        Err(too_many_pages(&path))
+    }
+
+    /// One table with its columns, by id or name.
+    pub async fn get_table(&self, id_or_name: &str, version: Version) -> Result<Table, Error> {
+        let path = table_path(id_or_name, version);
+        let table: TableWire = self
+            .transport
+            .get_json(&path, &QueryString::default())
+            .await?;
+        Ok(table.into_table(version))
+    }
+
+    /// One page. `page`: None = first page (query.offset honoured), Some(token) = continue.
+    pub async fn fetch_rows(
+        &self,
+        table: &str,
+        version: Version,
+        query: &RowQuery,
+        page: Option<&PageToken>,
+    ) -> Result<RowPage, Error> {
+        let path = rows_path(table, version);
+        let listing: Collection<RowWire> = self
+            .transport
+            .get_json(&path, &row_page_query(query, page))
+            .await?;
+        let next = listing.next_page();
+        let rows = listing
+            .results
+            .into_iter()
+            .map(RowWire::into_row)
+            .collect::<Result<Vec<Row>, Error>>()?;
+        Ok(RowPage {
+            rows,
+            total: listing.total,
+            next,
+        })
+    }
+
+    /// All pages in order, lazily (one page in memory at a time). The stream ends after the
+    /// first error.
+    pub fn stream_rows(
+        &self,
+        table: &str,
+        version: Version,
+        query: RowQuery,
+    ) -> BoxStream<'static, Result<RowPage, Error>> {
+        let scan = Scan {
+            client: self.clone(),
+            table: table.to_string(),
+            version,
+            query,
+            next: Some(None),
+            pages: 0,
+        };
+        futures::stream::try_unfold(scan, Scan::next_page).boxed()
+    }
+
+    /// One row by id, `None` when HubDB answers 404 (no such row, or no such table).
+    pub async fn get_row(
+        &self,
+        table: &str,
+        version: Version,
+        row_id: i64,
+    ) -> Result<Option<Row>, Error> {
+        let path = row_path(table, version, row_id);
+        match self
+            .transport
+            .get_json::<RowWire>(&path, &QueryString::default())
+            .await
+        {
+            Ok(row) => row.into_row().map(Some),
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The state of one `stream_rows` scan.
+struct Scan {
+    client: Client,
+    table: String,
+    version: Version,
+    query: RowQuery,
+    /// `None`: finished. `Some(None)`: the first page is still to come.
+    next: Option<Option<PageToken>>,
+    pages: u64,
+}
+
+impl Scan {
+    async fn next_page(mut self) -> Result<Option<(RowPage, Scan)>, Error> {
+        let Some(page) = self.next.take() else {
+            return Ok(None);
+        };
+        if self.pages >= MAX_ROW_PAGES {
+            return Err(too_many_pages(&self.table));
+        }
+        let rows = self
+            .client
+            .fetch_rows(&self.table, self.version, &self.query, page.as_ref())
+            .await?;
+        self.pages += 1;
+        self.next = check_progress(page.as_ref(), rows.next.clone())?.map(Some);
+        Ok(Some((rows, self)))
+    }
+}
+
+/// A server that hands back the cursor it was just given would loop the scan forever.
+fn check_progress(
+    sent: Option<&PageToken>,
+    next: Option<PageToken>,
+) -> Result<Option<PageToken>, Error> {
+    match (sent, next) {
+        (Some(sent), Some(next)) if *sent == next => Err(Error::new(
+            ErrorKind::Decode,
+            "HubDB returned the same page cursor twice; the listing would never end",
+        )),
+        (_, next) => Ok(next),
+    }
+}
+
+fn too_many_pages(what: &str) -> Error {
+    Error::new(
+        ErrorKind::Decode,
+        format!("listing of {what} did not end after the maximum number of pages"),
+    )
+}
+
+fn table_path(table: &str, version: Version) -> String {
+    let table = encode(table);
+    match version {
+        Version::Published => format!("{HUBDB}/tables/{table}"),
+        Version::Draft => format!("{HUBDB}/tables/{table}/draft"),
+    }
+}
+
+fn rows_path(table: &str, version: Version) -> String {
+    let table = encode(table);
+    match version {
+        Version::Published => format!("{HUBDB}/tables/{table}/rows"),
+        Version::Draft => format!("{HUBDB}/tables/{table}/rows/draft"),
+    }
+}
+
+fn row_path(table: &str, version: Version, row_id: i64) -> String {
+    let table = encode(table);
+    match version {
+        Version::Published => format!("{HUBDB}/tables/{table}/rows/{row_id}"),
+        Version::Draft => format!("{HUBDB}/tables/{table}/rows/{row_id}/draft"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_of_both_versions() {
+        assert_eq!(
+            table_path("products", Version::Published),
+            "/cms/v3/hubdb/tables/products"
+        );
+        assert_eq!(
+            table_path("123", Version::Draft),
+            "/cms/v3/hubdb/tables/123/draft"
+        );
+        assert_eq!(
+            rows_path("p", Version::Published),
+            "/cms/v3/hubdb/tables/p/rows"
+        );
+        assert_eq!(
+            rows_path("p", Version::Draft),
+            "/cms/v3/hubdb/tables/p/rows/draft"
+        );
+        assert_eq!(
+            row_path("p", Version::Published, 7),
+            "/cms/v3/hubdb/tables/p/rows/7"
+        );
+        assert_eq!(
+            row_path("p", Version::Draft, 7),
+            "/cms/v3/hubdb/tables/p/rows/7/draft"
+        );
+    }
+
+    #[test]
+    fn table_names_are_percent_encoded_in_paths() {
+        assert_eq!(
+            table_path("a b/c", Version::Published),
+            "/cms/v3/hubdb/tables/a%20b%2Fc"
+        );
+    }
+
+    #[test]
+    fn a_repeated_cursor_is_an_error() {
+        let cursor = PageToken::After("x".into());
+        assert!(check_progress(Some(&cursor), Some(cursor.clone())).is_err());
+        assert_eq!(
+            check_progress(None, Some(cursor.clone())).unwrap(),
+            Some(cursor)
+        );
+        assert_eq!(check_progress(None, None).unwrap(), None);
+    }
+}
