@@ -1,0 +1,41 @@
+"""unixODBC's own clients: isql (ANSI entry points) and iusql (wide entry points)."""
+
+import subprocess
+
+import pytest
+
+from conftest import DSN
+
+
+@pytest.mark.parametrize("program", ["isql", "iusql"])
+def test_isql_shows_hubdb_rows(sandbox, program):
+    sql = "SELECT Id, store_name FROM store_locations ORDER BY Id LIMIT 3\n"
+
+    result = subprocess.run(
+        [program, "-b", "-d|", "-v", DSN], input=sql, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [l for l in result.stdout.splitlines() if "|" in l]
+    expected = sandbox.rows("store_locations")[:3]
+    assert [l.split("|")[0] for l in lines] == [r["id"] for r in expected]
+    assert expected[0]["values"]["store_name"] in result.stdout
+
+
+def test_isql_lists_tables(sandbox):
+    result = subprocess.run(
+        ["isql", "-b", "-d|", "-v", DSN], input="help\n", capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "store_locations" in result.stdout
+
+
+def test_isql_reports_sqlstate_for_an_unknown_table(sandbox):
+    result = subprocess.run(
+        ["isql", "-b", "-v", DSN],
+        input="SELECT * FROM nope\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "42S02" in result.stdout + result.stderr
