@@ -17,7 +17,7 @@ def test_isql_shows_hubdb_rows(sandbox, program):
 
     assert result.returncode == 0, result.stdout + result.stderr
     lines = [l for l in result.stdout.splitlines() if "|" in l]
-    expected = sandbox.rows("store_locations")[:3]
+    expected = sorted(sandbox.rows("store_locations"), key=lambda r: int(r["id"]))[:3]
     assert [l.split("|")[0] for l in lines] == [r["id"] for r in expected]
     assert expected[0]["values"]["store_name"] in result.stdout
 
