@@ -11,11 +11,11 @@ use std::time::Duration;
 pub const DEMO_TOKEN: &str = "pat-na1-00000000-demo-0000-0000-000000000000";
 
 /// `target/debug` (or `$CARGO_TARGET_DIR/debug`), where `cargo build --workspace` puts the
-/// driver library and the sandbox binary.
+/// driver library and the sandbox binary; `HUBDB_PROFILE=release` picks `target/release`.
 pub fn target_dir() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), PathBuf::from);
-    target.join("debug")
+    target.join(std::env::var("HUBDB_PROFILE").unwrap_or_else(|_| "debug".to_string()))
 }
 
 pub fn driver_library() -> PathBuf {
@@ -66,6 +66,15 @@ impl SandboxProcess {
             driver_library().display(),
             self.url
         )
+    }
+
+    /// The number of row-listing requests received (`.../rows`, published or draft).
+    pub fn row_requests(&self) -> usize {
+        let rows = |path: &str| path.ends_with("/rows") || path.ends_with("/rows/draft");
+        self.requests()
+            .iter()
+            .filter(|(_, path)| rows(path))
+            .count()
     }
 
     /// The request log: (method, path) of every HubDB request received.
