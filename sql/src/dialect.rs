@@ -1,0 +1,258 @@
+//! The driver's SQL dialect on top of DataFusion's: ODBC escape clauses, `?` parameter
+//! markers, `[bracketed]` identifiers. Rewritten on tokens, so string literals and quoted
+//! identifiers are never touched (bug case B31: `{fn ...}` escapes from Tableau).
+
+use datafusion::sql::sqlparser::ast::Statement;
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Word};
+
+use crate::error::SqlError;
+
+/// A parsed statement and the number of parameter markers it holds.
+pub(crate) struct Parsed {
+    pub(crate) statement: Statement,
+    pub(crate) param_count: usize,
+}
+
+/// Parses one statement of the driver's dialect.
+pub(crate) fn parse(sql: &str) -> Result<Parsed, SqlError> {
+    let dialect = GenericDialect {};
+    let bracketed = brackets_to_quotes(sql);
+    let tokens = Tokenizer::new(&dialect, &bracketed)
+        .tokenize_with_location()
+        .map_err(|e| SqlError::syntax(format!("syntax error: {e}")))?;
+    let tokens = rewrite_escapes(tokens)?;
+    let (tokens, param_count) = number_markers(tokens)?;
+    let mut statements = Parser::new(&dialect)
+        .with_tokens_with_locations(tokens)
+        .parse_statements()?;
+    match statements.len() {
+        1 => Ok(Parsed {
+            statement: statements.remove(0),
+            param_count,
+        }),
+        0 => Err(SqlError::syntax("syntax error: empty statement")),
+        n => Err(SqlError::syntax(format!(
+            "syntax error: one statement expected, found {n}"
+        ))),
+    }
+}
+
+/// `[name]` (Access, SQL Server, Excel's query builder) becomes `"name"`. A `[` right after
+/// a name, `]` or `)` is left alone: there it indexes an array.
+fn brackets_to_quotes(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' || c == '`' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '[' && !(previous.is_alphanumeric() || "_])\"".contains(previous)) => {
+                let name: String = chars.by_ref().take_while(|&n| n != ']').collect();
+                out.push('"');
+                out.push_str(&name.replace('"', "\"\""));
+                out.push('"');
+            }
+            None => out.push(c),
+        }
+        if !c.is_whitespace() {
+            previous = c;
+        }
+    }
+    out
+}
+
+/// What an ODBC escape `{keyword ...}` becomes.
+enum Escape {
+    /// `{fn f(x)}`, `{oj ...}`: the braces and the keyword go.
+    Drop,
+    /// `{d '...'}`, `{t ...}`, `{ts ...}`, `{escape ...}`: the keyword becomes SQL's.
+    Keyword(&'static str),
+}
+
+fn escape_of(word: &Word) -> Option<Escape> {
+    Some(match word.value.to_ascii_lowercase().as_str() {
+        "fn" | "oj" => Escape::Drop,
+        "d" => Escape::Keyword("DATE"),
+        "t" => Escape::Keyword("TIME"),
+        "ts" => Escape::Keyword("TIMESTAMP"),
+        "escape" => Escape::Keyword("ESCAPE"),
+        "interval" => Escape::Keyword("INTERVAL"),
+        _ => return None,
+    })
+}
+
+/// Removes ODBC escape braces, translating the escape keyword (ODBC Appendix C).
+fn rewrite_escapes(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, SqlError> {
+    let mut out = Vec::with_capacity(tokens.len());
+    // For each open brace: whether it was an escape (and so its `}` goes too).
+    let mut open: Vec<bool> = Vec::new();
+    let mut index = 0;
+    while index < tokens.len() {
+        let token = &tokens[index];
+        match &token.token {
+            Token::LBrace => {
+                let next = next_significant(&tokens, index + 1);
+                let escape = next.and_then(|(i, t)| match &t.token {
+                    Token::Word(w) => escape_of(w).map(|e| (i, e)),
+                    _ => None,
+                });
+                if let Some(call) = next.filter(|(_, t)| is_call(&t.token)) {
+                    return Err(SqlError::unsupported(format!(
+                        "procedure calls ({{call ...}}) are not supported (at {})",
+                        call.1.span.start
+                    )));
+                }
+                open.push(escape.is_some());
+                match escape {
+                    Some((keyword_index, escape)) => {
+                        if let Escape::Keyword(keyword) = escape {
+                            out.push(keyword_token(keyword, &tokens[keyword_index]));
+                        }
+                        index = keyword_index + 1;
+                        continue;
+                    }
+                    None => out.push(token.clone()),
+                }
+            }
+            Token::RBrace => {
+                if !open.pop().unwrap_or(false) {
+                    out.push(token.clone());
+                }
+            }
+            _ => out.push(token.clone()),
+        }
+        index += 1;
+    }
+    Ok(out)
+}
+
+fn is_call(token: &Token) -> bool {
+    match token {
+        Token::Word(w) => w.value.eq_ignore_ascii_case("call"),
+        Token::Placeholder(p) => p == "?",
+        _ => false,
+    }
+}
+
+fn next_significant(tokens: &[TokenWithSpan], from: usize) -> Option<(usize, &TokenWithSpan)> {
+    tokens
+        .iter()
+        .enumerate()
+        .skip(from)
+        .find(|(_, t)| !matches!(t.token, Token::Whitespace(_)))
+}
+
+fn keyword_token(keyword: &str, at: &TokenWithSpan) -> TokenWithSpan {
+    TokenWithSpan::new(Token::make_keyword(keyword), at.span)
+}
+
+/// ODBC's `?` markers become DataFusion's `$1`, `$2`, ... in order of appearance; the
+/// count is what SQLNumParams reports (bug case B34). `$n` written by hand also counts.
+fn number_markers(tokens: Vec<TokenWithSpan>) -> Result<(Vec<TokenWithSpan>, usize), SqlError> {
+    let mut question_marks = 0;
+    let mut highest_numbered = 0;
+    let mut out = Vec::with_capacity(tokens.len());
+    for mut token in tokens {
+        if let Token::Placeholder(marker) = &token.token {
+            if marker == "?" {
+                question_marks += 1;
+                token.token = Token::Placeholder(format!("${question_marks}"));
+            } else if let Some(n) = marker
+                .strip_prefix('$')
+                .and_then(|n| n.parse::<usize>().ok())
+            {
+                highest_numbered = highest_numbered.max(n);
+            } else {
+                return Err(SqlError::syntax(format!(
+                    "syntax error: unknown parameter marker {marker}"
+                )));
+            }
+        }
+        out.push(token);
+    }
+    if question_marks > 0 && highest_numbered > 0 {
+        return Err(SqlError::syntax(
+            "syntax error: `?` and `$n` markers cannot be mixed",
+        ));
+    }
+    Ok((out, question_marks.max(highest_numbered)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sql_of(sql: &str) -> String {
+        parse(sql)
+            .map(|p| p.statement.to_string())
+            .unwrap_or_else(|e| e.message)
+    }
+
+    #[test]
+    fn question_marks_are_numbered_outside_string_literals() {
+        let parsed = parse("SELECT '?' AS q FROM t WHERE a = ? AND b > ?").unwrap();
+        assert_eq!(parsed.param_count, 2);
+        assert_eq!(
+            parsed.statement.to_string(),
+            "SELECT '?' AS q FROM t WHERE a = $1 AND b > $2"
+        );
+    }
+
+    #[test]
+    fn odbc_escapes_become_plain_sql() {
+        assert_eq!(
+            sql_of(
+                "SELECT {fn UPPER(name)} FROM t WHERE d > {d '2024-01-02'} AND ts < {ts '2024-01-02 03:04:05'}"
+            ),
+            "SELECT UPPER(name) FROM t WHERE d > DATE '2024-01-02' AND ts < TIMESTAMP '2024-01-02 03:04:05'"
+        );
+        assert_eq!(
+            sql_of(
+                "SELECT * FROM {oj a LEFT OUTER JOIN b ON a.x = b.y} WHERE n LIKE 'a\\_%' {escape '\\'}"
+            ),
+            "SELECT * FROM a LEFT OUTER JOIN b ON a.x = b.y WHERE n LIKE 'a\\_%' ESCAPE '\\'"
+        );
+    }
+
+    #[test]
+    fn braces_inside_string_literals_are_kept() {
+        assert_eq!(sql_of("SELECT '{fn x}' FROM t"), "SELECT '{fn x}' FROM t");
+    }
+
+    #[test]
+    fn brackets_and_backticks_quote_identifiers() {
+        assert_eq!(
+            sql_of("SELECT [my col], `other` FROM [t] WHERE a = '[x]'"),
+            "SELECT \"my col\", `other` FROM \"t\" WHERE a = '[x]'"
+        );
+    }
+
+    #[test]
+    fn procedure_calls_are_unsupported() {
+        let error = parse("{call publish('t')}").err().unwrap();
+        assert!(matches!(error.kind, crate::SqlErrorKind::Unsupported));
+    }
+
+    #[test]
+    fn parse_errors_are_syntax_errors() {
+        let error = parse("SELEC 1").err().unwrap();
+        assert!(matches!(error.kind, crate::SqlErrorKind::Syntax));
+        assert!(
+            error.message.starts_with("syntax error: "),
+            "{}",
+            error.message
+        );
+    }
+}

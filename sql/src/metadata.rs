@@ -1,0 +1,120 @@
+//! Table metadata, cached per engine for `EngineOptions::metadata_ttl`, and the resolution
+//! of SQL table names (DESIGN "Catalog and schemas").
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hubdb::{Table, Version};
+
+use crate::error::SqlError;
+use crate::source::HubDbSource;
+
+/// Both versions' table lists, fetched lazily and kept for a while.
+pub(crate) struct Metadata {
+    source: Arc<dyn HubDbSource>,
+    ttl: Duration,
+    cache: Mutex<HashMap<Version, (Instant, Arc<Vec<Table>>)>>,
+}
+
+impl Metadata {
+    pub(crate) fn new(source: Arc<dyn HubDbSource>, ttl: Duration) -> Metadata {
+        Metadata {
+            source,
+            ttl,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn source(&self) -> &Arc<dyn HubDbSource> {
+        &self.source
+    }
+
+    /// The tables of one version, from the cache while it is fresh.
+    pub(crate) async fn tables(&self, version: Version) -> Result<Arc<Vec<Table>>, SqlError> {
+        if let Some(tables) = self.cached(version) {
+            return Ok(tables);
+        }
+        let mut tables = self.source.list_tables(version).await?;
+        tables.retain(|t| !t.archived);
+        let tables = Arc::new(tables);
+        self.lock()
+            .insert(version, (Instant::now(), Arc::clone(&tables)));
+        Ok(tables)
+    }
+
+    /// The tables of one version if they are cached and fresh, without asking HubDB.
+    pub(crate) fn cached(&self, version: Version) -> Option<Arc<Vec<Table>>> {
+        let cache = self.lock();
+        let (fetched, tables) = cache.get(&version)?;
+        (fetched.elapsed() < self.ttl).then(|| Arc::clone(tables))
+    }
+
+    /// One table of one version by name, ignoring case.
+    pub(crate) async fn table(
+        &self,
+        name: &str,
+        version: Version,
+    ) -> Result<Option<Table>, SqlError> {
+        let tables = self.tables(version).await?;
+        Ok(tables
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(name))
+            .cloned())
+    }
+
+    /// Resolves a table name the query wrote, with its optional schema: an unqualified
+    /// name means `Published`, or `Draft` when the table was never published.
+    pub(crate) async fn resolve(
+        &self,
+        schema: Option<Version>,
+        name: &str,
+    ) -> Result<(Table, Version), SqlError> {
+        if let Some(version) = schema {
+            return match self.table(name, version).await? {
+                Some(table) => Ok((table, version)),
+                None => Err(self.not_found(name, version).await),
+            };
+        }
+        if let Some(table) = self.table(name, Version::Published).await? {
+            return Ok((table, Version::Published));
+        }
+        match self.table(name, Version::Draft).await? {
+            Some(table) => Ok((table, Version::Draft)),
+            None => Err(SqlError::table_not_found(format!(
+                "table '{name}' does not exist in HubDB"
+            ))),
+        }
+    }
+
+    /// Says why a qualified name failed; B03: a draft-only table read as published.
+    async fn not_found(&self, name: &str, version: Version) -> SqlError {
+        let draft_only = version == Version::Published
+            && matches!(self.table(name, Version::Draft).await, Ok(Some(_)));
+        if draft_only {
+            SqlError::table_not_found(format!(
+                "table '{name}' exists only as a draft (never published): read it as Draft.{name}"
+            ))
+        } else {
+            let schema = crate::layout::schema_name(version);
+            SqlError::table_not_found(format!("table '{schema}.{name}' does not exist in HubDB"))
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Version, (Instant, Arc<Vec<Table>>)>> {
+        self.cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// `Published` / `Draft` (any case) as a version.
+pub(crate) fn version_of_schema(name: &str) -> Option<Version> {
+    if name.eq_ignore_ascii_case("Published") {
+        Some(Version::Published)
+    } else if name.eq_ignore_ascii_case("Draft") {
+        Some(Version::Draft)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,280 @@
+//! Case-insensitive names (DESIGN "Catalog and schemas": names match case-insensitively).
+//!
+//! DataFusion matches names exactly after lowering unquoted ones, while HubDB's system
+//! columns are shown as `Id`, `CreatedAt`, ... and a quoted `"NAME"` must still find
+//! `name`. Before planning, every table name is resolved against HubDB's metadata and
+//! written fully qualified (`"HubDB"."Published"."products"`), and every identifier that
+//! names a column of a referenced table is written with that column's exact spelling,
+//! quoted. Other identifiers (aliases, functions) keep DataFusion's usual rules.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{
+    Expr, Ident, LimitClause, ObjectName, ObjectNamePart, Query, SetExpr, Statement, TopQuantity,
+    Value, Visit, VisitMut, Visitor, VisitorMut,
+};
+use datafusion::sql::sqlparser::tokenizer::Span;
+use hubdb::Version;
+
+use crate::catalog::CATALOG;
+use crate::error::SqlError;
+use crate::layout::{TableLayout, schema_name};
+use crate::metadata::{Metadata, version_of_schema};
+
+/// A table name as the statement wrote it: optional catalog and schema, then the name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct WrittenName(Vec<String>);
+
+/// Rewrites the statement's table and column names to HubDB's spelling; returns the
+/// layouts of the tables it reads.
+pub(crate) async fn resolve_names(
+    statement: &mut Statement,
+    metadata: &Metadata,
+) -> Result<Vec<TableLayout>, SqlError> {
+    let mut collector = RelationCollector::default();
+    let _ = Visit::visit(&*statement, &mut collector);
+
+    let mut resolved = HashMap::new();
+    let mut layouts = Vec::new();
+    for written in collector.relations {
+        if written.0.len() == 1 && collector.ctes.contains(&written.0[0].to_lowercase()) {
+            continue;
+        }
+        let (table, version) = resolve_written(&written, metadata).await?;
+        resolved.insert(
+            written,
+            [
+                CATALOG.to_string(),
+                schema_name(version).to_string(),
+                table.name.clone(),
+            ],
+        );
+        layouts.push(TableLayout::new(&table, version));
+    }
+
+    let mut rewriter = NameRewriter {
+        relations: resolved,
+        columns: column_spellings(&layouts),
+        qualifiers: qualifier_spellings(&layouts),
+        ctes: collector.ctes,
+        error: None,
+    };
+    let _ = VisitMut::visit(statement, &mut rewriter);
+    match rewriter.error {
+        Some(error) => Err(error),
+        None => Ok(layouts),
+    }
+}
+
+async fn resolve_written(
+    written: &WrittenName,
+    metadata: &Metadata,
+) -> Result<(hubdb::Table, Version), SqlError> {
+    match written.0.as_slice() {
+        [name] => metadata.resolve(None, name).await,
+        [schema, name] => metadata.resolve(Some(schema_version(schema)?), name).await,
+        [catalog, schema, name] if catalog.eq_ignore_ascii_case(CATALOG) => {
+            metadata.resolve(Some(schema_version(schema)?), name).await
+        }
+        _ => Err(SqlError::table_not_found(format!(
+            "table '{}' does not exist: tables are HubDB.Published.<name> or HubDB.Draft.<name>",
+            written.0.join(".")
+        ))),
+    }
+}
+
+fn schema_version(schema: &str) -> Result<Version, SqlError> {
+    version_of_schema(schema).ok_or_else(|| {
+        SqlError::table_not_found(format!(
+            "schema '{schema}' does not exist: the schemas are Published and Draft"
+        ))
+    })
+}
+
+/// Lower-cased column name to its exact spelling, over all referenced tables; a name
+/// spelled differently in two tables (e.g. `Id` and a table's own `id`) is left alone.
+fn column_spellings(layouts: &[TableLayout]) -> HashMap<String, Option<String>> {
+    let mut spellings: HashMap<String, Option<String>> = HashMap::new();
+    for column in layouts.iter().flat_map(|l| &l.columns) {
+        let entry = spellings
+            .entry(column.name.to_lowercase())
+            .or_insert_with(|| Some(column.name.clone()));
+        if entry.as_deref() != Some(column.name.as_str()) {
+            *entry = None;
+        }
+    }
+    spellings
+}
+
+/// Catalog, schema and table names a compound identifier may start with.
+fn qualifier_spellings(layouts: &[TableLayout]) -> HashMap<String, String> {
+    let mut spellings: HashMap<String, String> = layouts
+        .iter()
+        .map(|l| (l.table.to_lowercase(), l.table.clone()))
+        .collect();
+    for name in [
+        CATALOG,
+        schema_name(Version::Published),
+        schema_name(Version::Draft),
+    ] {
+        spellings.insert(name.to_lowercase(), name.to_string());
+    }
+    spellings
+}
+
+fn object_name_parts(name: &ObjectName) -> Option<Vec<String>> {
+    name.0
+        .iter()
+        .map(|part| match part {
+            ObjectNamePart::Identifier(ident) => Some(ident.value.clone()),
+            ObjectNamePart::Function(_) => None,
+        })
+        .collect()
+}
+
+fn quoted(value: &str, like: &Ident) -> Ident {
+    Ident::with_quote_and_span('"', like.span, value)
+}
+
+/// First pass: the table names a statement reads, and the names of its CTEs.
+#[derive(Default)]
+struct RelationCollector {
+    relations: Vec<WrittenName>,
+    ctes: HashSet<String>,
+}
+
+impl Visitor for RelationCollector {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                self.ctes.insert(cte.alias.name.value.to_lowercase());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<()> {
+        if let Some(parts) = object_name_parts(relation) {
+            let written = WrittenName(parts);
+            if !self.relations.contains(&written) {
+                self.relations.push(written);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Second pass: writes resolved names, and turns `SELECT TOP n` into `LIMIT n`.
+struct NameRewriter {
+    relations: HashMap<WrittenName, [String; 3]>,
+    columns: HashMap<String, Option<String>>,
+    qualifiers: HashMap<String, String>,
+    ctes: HashSet<String>,
+    error: Option<SqlError>,
+}
+
+impl NameRewriter {
+    fn column_ident(&self, ident: &Ident) -> Option<Ident> {
+        let spelling = self.columns.get(&ident.value.to_lowercase())?.as_ref()?;
+        Some(quoted(spelling, ident))
+    }
+
+    fn qualifier_ident(&self, ident: &Ident) -> Option<Ident> {
+        let key = ident.value.to_lowercase();
+        if self.ctes.contains(&key) {
+            return None;
+        }
+        self.qualifiers
+            .get(&key)
+            .map(|spelling| quoted(spelling, ident))
+    }
+}
+
+impl VisitorMut for NameRewriter {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        if let Err(error) = top_to_limit(query) {
+            self.error = Some(error);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
+        let Some(parts) = object_name_parts(relation) else {
+            return ControlFlow::Continue(());
+        };
+        if let Some(resolved) = self.relations.get(&WrittenName(parts)) {
+            let span = match relation.0.last() {
+                Some(ObjectNamePart::Identifier(ident)) => ident.span,
+                _ => Span::empty(),
+            };
+            relation.0 = resolved
+                .iter()
+                .map(|name| ObjectNamePart::Identifier(Ident::with_quote_and_span('"', span, name)))
+                .collect();
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        match expr {
+            Expr::Identifier(ident) => {
+                if let Some(spelled) = self.column_ident(ident) {
+                    *ident = spelled;
+                }
+            }
+            Expr::CompoundIdentifier(parts) => {
+                let last = parts.len().saturating_sub(1);
+                for (index, ident) in parts.iter_mut().enumerate() {
+                    let spelled = if index == last {
+                        self.column_ident(ident)
+                    } else {
+                        self.qualifier_ident(ident)
+                    };
+                    if let Some(spelled) = spelled {
+                        *ident = spelled;
+                    }
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// `SELECT TOP n ...` (SQL Server, Access; Tableau and Power BI send it, bug case B06)
+/// is `... LIMIT n`.
+fn top_to_limit(query: &mut Query) -> Result<(), SqlError> {
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return Ok(());
+    };
+    let Some(top) = select.top.take() else {
+        return Ok(());
+    };
+    if top.percent || top.with_ties {
+        return Err(SqlError::unsupported(
+            "TOP ... PERCENT and TOP ... WITH TIES are not supported",
+        ));
+    }
+    if query.limit_clause.is_some() {
+        return Err(SqlError::syntax(
+            "syntax error: TOP and LIMIT in the same query",
+        ));
+    }
+    let limit = match top.quantity {
+        Some(TopQuantity::Constant(n)) => Expr::value(Value::Number(n.to_string(), false)),
+        Some(TopQuantity::Expr(expr)) => expr,
+        None => return Err(SqlError::syntax("syntax error: TOP without a row count")),
+    };
+    query.limit_clause = Some(LimitClause::LimitOffset {
+        limit: Some(limit),
+        offset: None,
+        limit_by: Vec::new(),
+    });
+    Ok(())
+}
