@@ -396,3 +396,7 @@ fn image_test(field: Field, op: Op, value: &str) -> Predicate {
     let wanted = value.to_string();
     on_cell(field, op, move |cell| matches!(cell, Cell::Image { url, .. } if *url == wanted))
 }
+
+#[cfg(test)]
+#[path = "filter_tests.rs"]
+mod tests;
