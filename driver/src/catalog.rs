@@ -1,0 +1,916 @@
+//! Catalog functions as ordinary result sets: SQLTables, SQLColumns, SQLGetTypeInfo,
+//! SQLPrimaryKeys, SQLForeignKeys, SQLStatistics, SQLSpecialColumns, SQLProcedures,
+//! SQLProcedureColumns, SQLTablePrivileges, SQLColumnPrivileges.
+//!
+//! Decisions baked in (reference/odbc.md §1.7, §1.8; bug cases B27, B29; §5 #10, #21):
+//! - column names, order and types are exactly the spec's; text columns are `WVARCHAR` with a
+//!   real length (700, HubDB's longest name; 4000 for remarks), never 0 (B29);
+//! - pattern arguments take `%`, `_` and the escape `\` (`SQL_SEARCH_PATTERN_ESCAPE`), and match
+//!   case-insensitively, as HubDB names do (DESIGN "Catalog and schemas"); Power BI escapes `_`
+//!   in table names (§5 #10). With `SQL_ATTR_METADATA_ID` true every argument is an identifier:
+//!   no pattern characters, surrounding double quotes stripped;
+//! - a NULL argument and an empty string both mean "any": the spec's reading of "" (objects
+//!   without a catalog or schema) would always be empty here, since every table has both, and
+//!   clients pass "" meaning "don't care". The special SQLTables enumerations are the
+//!   exception: `"%"` catalog, `""` schema and table lists catalogs; `"%"` schema with `""`
+//!   catalog and table lists schemas; `"%"` table type with `""` others lists table types (B27);
+//! - table types are `TABLE` (schema `Draft`) and `VIEW` (schema `Published`), never
+//!   `BASE TABLE` (§5 #21); a type list may be quoted or not (`'TABLE','VIEW'`, `TABLE, VIEW`);
+//! - the row id `Id` is the primary key, a unique index (SQLStatistics) and the best row id
+//!   (SQLSpecialColumns); table cardinality is reported as NULL (unknown without reading rows);
+//! - foreign keys, procedures and privileges are correctly shaped empty result sets: the
+//!   engine does not yet say which table a FOREIGN_ID column references.
+
+use crate::cursor::{Cursor, Wait};
+use crate::describe::{self, TypeInfo};
+use crate::error::{self, DriverError, DriverResult, SqlState};
+use crate::runtime;
+use hubdb_sql::arrow::array::{ArrayRef, Int16Array, Int32Array, StringArray};
+use hubdb_sql::arrow::datatypes::{Field, Schema};
+use hubdb_sql::arrow::record_batch::RecordBatch;
+use hubdb_sql::{CatalogTable, Engine, ResultColumn, SqlType, TableKind};
+use std::sync::Arc;
+
+/// Length of name columns in catalog results: HubDB names and labels go up to 700 characters.
+const NAME_LENGTH: u32 = 700;
+/// Length of `REMARKS` and similar free-text columns.
+const REMARKS_LENGTH: u32 = 4000;
+/// The one catalog.
+pub const CATALOG: &str = "HubDB";
+/// The schemas: published tables (views) and draft tables.
+pub const SCHEMAS: [&str; 2] = ["Draft", "Published"];
+
+/// The arguments of a catalog function, as the application passed them (`None` = NULL).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CatalogArgs {
+    pub catalog: Option<String>,
+    pub schema: Option<String>,
+    pub table: Option<String>,
+    pub column: Option<String>,
+    /// SQLTables' `TableType` list.
+    pub table_types: Option<String>,
+    /// `SQL_ATTR_METADATA_ID`.
+    pub metadata_id: bool,
+}
+
+/// A catalog result set: its columns and its rows.
+#[derive(Debug, Clone)]
+pub struct CatalogResult {
+    pub columns: Vec<ResultColumn>,
+    pub batch: RecordBatch,
+}
+
+impl CatalogResult {
+    /// The result as an open cursor.
+    pub fn into_cursor(self) -> Cursor {
+        Cursor::in_memory(self.columns, vec![self.batch])
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points that need the engine; each is one call from the statement.
+
+/// SQLTables.
+pub fn tables(engine: &Engine, args: &CatalogArgs, wait: Wait<'_>) -> DriverResult<Cursor> {
+    if let Some(result) = tables_enumeration(args) {
+        return Ok(result?.into_cursor());
+    }
+    let all = engine_tables(engine, wait)?;
+    Ok(tables_result(&all, args)?.into_cursor())
+}
+
+/// SQLColumns.
+pub fn columns(engine: &Engine, args: &CatalogArgs, wait: Wait<'_>) -> DriverResult<Cursor> {
+    let matcher = ObjectMatcher::patterns(args);
+    let mut tables = Vec::new();
+    for table in engine_tables(engine, wait)?
+        .into_iter()
+        .filter(|t| matcher.table(t))
+    {
+        let columns = engine_columns(engine, &table, wait)?;
+        tables.push((table, columns));
+    }
+    Ok(columns_result(&tables, args)?.into_cursor())
+}
+
+/// SQLPrimaryKeys, SQLStatistics or SQLSpecialColumns(SQL_BEST_ROWID): the row id of the
+/// tables named (ordinary arguments, not patterns).
+pub fn row_id_function(
+    engine: &Engine,
+    function: RowIdFunction,
+    args: &CatalogArgs,
+    wait: Wait<'_>,
+) -> DriverResult<Cursor> {
+    if args.table.is_none() {
+        return Err(DriverError::null_pointer("TableName"));
+    }
+    let matcher = ObjectMatcher::exact(args);
+    let mut keys = Vec::new();
+    for table in engine_tables(engine, wait)?
+        .into_iter()
+        .filter(|t| matcher.table(t))
+    {
+        let columns = engine_columns(engine, &table, wait)?;
+        if let Some(id) = columns.into_iter().find(describe::is_row_id) {
+            keys.push((table, id));
+        }
+    }
+    Ok(function.result(&keys)?.into_cursor())
+}
+
+fn engine_tables(engine: &Engine, wait: Wait<'_>) -> DriverResult<Vec<CatalogTable>> {
+    runtime::block_on_cancellable(engine.tables(), wait.timeout, wait.cancel)?
+        .map_err(|e| error::from_sql(&e, error::Phase::Connected))
+}
+
+fn engine_columns(
+    engine: &Engine,
+    table: &CatalogTable,
+    wait: Wait<'_>,
+) -> DriverResult<Vec<ResultColumn>> {
+    let future = engine.columns(&table.schema, &table.name);
+    runtime::block_on_cancellable(future, wait.timeout, wait.cancel)?
+        .map_err(|e| error::from_sql(&e, error::Phase::Connected))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matching names.
+
+/// One argument of a catalog function, ready to match names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum NameMatch {
+    Any,
+    /// A search pattern with `%`, `_` and `\` escapes, case-insensitive.
+    Pattern(Vec<char>),
+    /// An identifier; `case_sensitive` when it was quoted.
+    Exact {
+        name: String,
+        case_sensitive: bool,
+    },
+}
+
+impl NameMatch {
+    fn pattern(arg: Option<&str>, metadata_id: bool) -> NameMatch {
+        match arg {
+            None | Some("") => NameMatch::Any,
+            Some(text) if metadata_id => NameMatch::identifier(text),
+            Some("%") => NameMatch::Any,
+            Some(text) => NameMatch::Pattern(text.to_lowercase().chars().collect()),
+        }
+    }
+
+    fn exact(arg: Option<&str>, metadata_id: bool) -> NameMatch {
+        match arg {
+            None | Some("") => NameMatch::Any,
+            Some(text) if metadata_id => NameMatch::identifier(text),
+            Some(text) => NameMatch::Exact {
+                name: text.to_string(),
+                case_sensitive: false,
+            },
+        }
+    }
+
+    fn identifier(text: &str) -> NameMatch {
+        let trimmed = text.trim();
+        match trimmed.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+            Some(quoted) => NameMatch::Exact {
+                name: quoted.to_string(),
+                case_sensitive: true,
+            },
+            None => NameMatch::Exact {
+                name: trimmed.to_string(),
+                case_sensitive: false,
+            },
+        }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            NameMatch::Any => true,
+            NameMatch::Pattern(pattern) => {
+                let name: Vec<char> = name.to_lowercase().chars().collect();
+                like(pattern, &name)
+            }
+            NameMatch::Exact {
+                name: wanted,
+                case_sensitive: true,
+            } => wanted == name,
+            NameMatch::Exact { name: wanted, .. } => wanted.to_lowercase() == name.to_lowercase(),
+        }
+    }
+}
+
+/// SQL `LIKE` with `%`, `_` and the escape `\`: an iterative matcher that remembers the last
+/// `%` to backtrack to, so it runs in O(pattern × name) without recursion.
+fn like(pattern: &[char], name: &[char]) -> bool {
+    let (mut p, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some('%') => {
+                star = Some((p + 1, n));
+                p += 1;
+            }
+            Some('_') => (p, n) = (p + 1, n + 1),
+            Some('\\') if pattern.get(p + 1) == Some(&name[n]) => (p, n) = (p + 2, n + 1),
+            Some(c) if *c != '\\' && *c == name[n] => (p, n) = (p + 1, n + 1),
+            _ => match star {
+                Some((after, from)) => {
+                    star = Some((after, from + 1));
+                    (p, n) = (after, from + 1);
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '%')
+}
+
+/// The catalog, schema, table and column arguments of one call.
+struct ObjectMatcher {
+    catalog: NameMatch,
+    schema: NameMatch,
+    table: NameMatch,
+    column: NameMatch,
+}
+
+impl ObjectMatcher {
+    /// SQLTables and SQLColumns: schema, table and column are patterns.
+    fn patterns(args: &CatalogArgs) -> Self {
+        let id = args.metadata_id;
+        ObjectMatcher {
+            catalog: NameMatch::pattern(args.catalog.as_deref(), id),
+            schema: NameMatch::pattern(args.schema.as_deref(), id),
+            table: NameMatch::pattern(args.table.as_deref(), id),
+            column: NameMatch::pattern(args.column.as_deref(), id),
+        }
+    }
+
+    /// SQLPrimaryKeys, SQLStatistics, SQLSpecialColumns: ordinary arguments.
+    fn exact(args: &CatalogArgs) -> Self {
+        let id = args.metadata_id;
+        ObjectMatcher {
+            catalog: NameMatch::exact(args.catalog.as_deref(), id),
+            schema: NameMatch::exact(args.schema.as_deref(), id),
+            table: NameMatch::exact(args.table.as_deref(), id),
+            column: NameMatch::Any,
+        }
+    }
+
+    fn table(&self, table: &CatalogTable) -> bool {
+        self.catalog.matches(&table.catalog)
+            && self.schema.matches(&table.schema)
+            && self.table.matches(&table.name)
+    }
+}
+
+/// The table types a SQLTables call asks for; `None` = all.
+fn requested_types(list: Option<&str>) -> Option<Vec<String>> {
+    let list = list.map(str::trim).filter(|l| !l.is_empty() && *l != "%")?;
+    let types = list
+        .split(',')
+        .map(|t| t.trim().trim_matches('\'').trim().to_uppercase())
+        .filter(|t| !t.is_empty())
+        .collect();
+    Some(types)
+}
+
+fn table_type(kind: &TableKind) -> &'static str {
+    match kind {
+        TableKind::Table => "TABLE",
+        TableKind::View => "VIEW",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building result sets.
+
+/// The kind of a result column of a catalog function.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Name,
+    Remarks,
+    SmallInt,
+    Integer,
+}
+
+/// One column of a catalog result: name, kind, whether the spec allows NULL.
+type Spec = (&'static str, Kind, bool);
+
+/// One cell of a catalog result row.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Text(Option<String>),
+    Small(Option<i16>),
+    Int(Option<i32>),
+}
+
+fn text(value: &str) -> Cell {
+    Cell::Text(Some(value.to_string()))
+}
+
+fn opt_text(value: Option<&str>) -> Cell {
+    Cell::Text(value.map(str::to_string))
+}
+
+fn small(value: i16) -> Cell {
+    Cell::Small(Some(value))
+}
+
+fn int(value: usize) -> Cell {
+    Cell::Int(Some(i32::try_from(value).unwrap_or(i32::MAX)))
+}
+
+const NULL_TEXT: Cell = Cell::Text(None);
+const NULL_SMALL: Cell = Cell::Small(None);
+const NULL_INT: Cell = Cell::Int(None);
+
+/// Builds a result from column specs and rows (each row has one cell per spec).
+fn build(specs: &[Spec], rows: Vec<Vec<Cell>>) -> DriverResult<CatalogResult> {
+    let columns = specs
+        .iter()
+        .map(|spec| result_column(*spec))
+        .collect::<Vec<_>>();
+    let fields = columns
+        .iter()
+        .map(|c| Field::new(c.name.clone(), c.sql_type.arrow_type(), true))
+        .collect::<Vec<_>>();
+    let arrays = (0..specs.len())
+        .map(|index| column_array(specs[index].1, rows.iter().map(|row| &row[index])))
+        .collect::<Vec<_>>();
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+        .map_err(|e| DriverError::new(SqlState::GENERAL_ERROR, format!("catalog result: {e}")))?;
+    Ok(CatalogResult { columns, batch })
+}
+
+fn result_column((name, kind, nullable): Spec) -> ResultColumn {
+    let sql_type = match kind {
+        Kind::Name => SqlType::WVarChar {
+            length: NAME_LENGTH,
+        },
+        Kind::Remarks => SqlType::WVarChar {
+            length: REMARKS_LENGTH,
+        },
+        Kind::SmallInt => SqlType::SmallInt,
+        Kind::Integer => SqlType::Integer,
+    };
+    ResultColumn {
+        name: name.to_string(),
+        table: None,
+        schema: None,
+        catalog: None,
+        sql_type,
+        nullable,
+        remarks: None,
+    }
+}
+
+fn column_array<'a>(kind: Kind, cells: impl Iterator<Item = &'a Cell>) -> ArrayRef {
+    match kind {
+        Kind::Name | Kind::Remarks => {
+            let values = cells.map(|cell| match cell {
+                Cell::Text(value) => value.clone(),
+                _ => None,
+            });
+            Arc::new(values.collect::<StringArray>())
+        }
+        Kind::SmallInt => Arc::new(
+            cells
+                .map(|cell| if let Cell::Small(v) = cell { *v } else { None })
+                .collect::<Int16Array>(),
+        ),
+        Kind::Integer => Arc::new(
+            cells
+                .map(|cell| if let Cell::Int(v) = cell { *v } else { None })
+                .collect::<Int32Array>(),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQLTables.
+
+const TABLES: [Spec; 5] = [
+    ("TABLE_CAT", Kind::Name, true),
+    ("TABLE_SCHEM", Kind::Name, true),
+    ("TABLE_NAME", Kind::Name, true),
+    ("TABLE_TYPE", Kind::Name, true),
+    ("REMARKS", Kind::Remarks, true),
+];
+
+/// The three special SQLTables calls that list catalogs, schemas or table types (B27).
+pub fn tables_enumeration(args: &CatalogArgs) -> Option<DriverResult<CatalogResult>> {
+    let is = |arg: &Option<String>, value: &str| arg.as_deref() == Some(value);
+    let empty_names = |a: &CatalogArgs| is(&a.schema, "") && is(&a.table, "");
+    let row = |cat: Option<&str>, schema: Option<&str>, kind: Option<&str>| {
+        vec![
+            opt_text(cat),
+            opt_text(schema),
+            NULL_TEXT,
+            opt_text(kind),
+            NULL_TEXT,
+        ]
+    };
+    let rows = if is(&args.catalog, "%") && empty_names(args) {
+        vec![row(Some(CATALOG), None, None)]
+    } else if is(&args.schema, "%") && is(&args.catalog, "") && is(&args.table, "") {
+        SCHEMAS.iter().map(|s| row(None, Some(s), None)).collect()
+    } else if is(&args.table_types, "%") && is(&args.catalog, "") && empty_names(args) {
+        ["TABLE", "VIEW"]
+            .iter()
+            .map(|t| row(None, None, Some(t)))
+            .collect()
+    } else {
+        return None;
+    };
+    Some(build(&TABLES, rows))
+}
+
+/// SQLTables over the engine's tables, sorted by type, catalog, schema, name.
+pub fn tables_result(all: &[CatalogTable], args: &CatalogArgs) -> DriverResult<CatalogResult> {
+    if let Some(result) = tables_enumeration(args) {
+        return result;
+    }
+    let matcher = ObjectMatcher::patterns(args);
+    let types = requested_types(args.table_types.as_deref());
+    let wanted = |t: &CatalogTable| {
+        let kind = table_type(&t.kind);
+        matcher.table(t)
+            && types
+                .as_ref()
+                .is_none_or(|list| list.iter().any(|w| w == kind))
+    };
+    let mut selected: Vec<&CatalogTable> = all.iter().filter(|t| wanted(t)).collect();
+    selected.sort_by(|a, b| {
+        let key = |t: &CatalogTable| {
+            (
+                table_type(&t.kind),
+                t.catalog.clone(),
+                t.schema.clone(),
+                t.name.to_lowercase(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    let rows = selected
+        .into_iter()
+        .map(|t| {
+            let kind = table_type(&t.kind);
+            vec![
+                text(&t.catalog),
+                text(&t.schema),
+                text(&t.name),
+                text(kind),
+                opt_text(t.remarks.as_deref()),
+            ]
+        })
+        .collect();
+    build(&TABLES, rows)
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQLColumns.
+
+const COLUMNS: [Spec; 18] = [
+    ("TABLE_CAT", Kind::Name, true),
+    ("TABLE_SCHEM", Kind::Name, true),
+    ("TABLE_NAME", Kind::Name, false),
+    ("COLUMN_NAME", Kind::Name, false),
+    ("DATA_TYPE", Kind::SmallInt, false),
+    ("TYPE_NAME", Kind::Name, false),
+    ("COLUMN_SIZE", Kind::Integer, true),
+    ("BUFFER_LENGTH", Kind::Integer, true),
+    ("DECIMAL_DIGITS", Kind::SmallInt, true),
+    ("NUM_PREC_RADIX", Kind::SmallInt, true),
+    ("NULLABLE", Kind::SmallInt, false),
+    ("REMARKS", Kind::Remarks, true),
+    ("COLUMN_DEF", Kind::Remarks, true),
+    ("SQL_DATA_TYPE", Kind::SmallInt, false),
+    ("SQL_DATETIME_SUB", Kind::SmallInt, true),
+    ("CHAR_OCTET_LENGTH", Kind::Integer, true),
+    ("ORDINAL_POSITION", Kind::Integer, false),
+    ("IS_NULLABLE", Kind::Name, true),
+];
+
+/// SQLColumns: one row per column of each table, in table order then ordinal position.
+pub fn columns_result(
+    tables: &[(CatalogTable, Vec<ResultColumn>)],
+    args: &CatalogArgs,
+) -> DriverResult<CatalogResult> {
+    let matcher = ObjectMatcher::patterns(args);
+    let mut selected: Vec<&(CatalogTable, Vec<ResultColumn>)> =
+        tables.iter().filter(|(t, _)| matcher.table(t)).collect();
+    selected.sort_by(|(a, _), (b, _)| {
+        (&a.catalog, &a.schema, a.name.to_lowercase()).cmp(&(
+            &b.catalog,
+            &b.schema,
+            b.name.to_lowercase(),
+        ))
+    });
+    let mut rows = Vec::new();
+    for (table, columns) in selected {
+        for (index, column) in columns.iter().enumerate() {
+            if matcher.column.matches(&column.name) {
+                rows.push(column_row(table, column, index + 1));
+            }
+        }
+    }
+    build(&COLUMNS, rows)
+}
+
+fn column_row(table: &CatalogTable, column: &ResultColumn, ordinal: usize) -> Vec<Cell> {
+    let info = describe::type_info(&column.sql_type);
+    let octets = info.is_character.then_some(info.octet_length);
+    vec![
+        text(&table.catalog),
+        text(&table.schema),
+        text(&table.name),
+        text(&column.name),
+        small(info.concise_type),
+        text(info.type_name),
+        int(info.column_size),
+        int(info.octet_length),
+        Cell::Small(info.decimal_digits),
+        Cell::Small(info.radix),
+        small(describe::nullability(column)),
+        opt_text(column.remarks.as_deref()),
+        NULL_TEXT,
+        small(info.verbose_type),
+        Cell::Small((info.datetime_sub != 0).then_some(info.datetime_sub)),
+        octets.map_or(NULL_INT, int),
+        int(ordinal),
+        text(if column.nullable { "YES" } else { "NO" }),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQLGetTypeInfo.
+
+const TYPE_INFO: [Spec; 19] = [
+    ("TYPE_NAME", Kind::Name, false),
+    ("DATA_TYPE", Kind::SmallInt, false),
+    ("COLUMN_SIZE", Kind::Integer, true),
+    ("LITERAL_PREFIX", Kind::Name, true),
+    ("LITERAL_SUFFIX", Kind::Name, true),
+    ("CREATE_PARAMS", Kind::Name, true),
+    ("NULLABLE", Kind::SmallInt, false),
+    ("CASE_SENSITIVE", Kind::SmallInt, false),
+    ("SEARCHABLE", Kind::SmallInt, false),
+    ("UNSIGNED_ATTRIBUTE", Kind::SmallInt, true),
+    ("FIXED_PREC_SCALE", Kind::SmallInt, false),
+    ("AUTO_UNIQUE_VALUE", Kind::SmallInt, true),
+    ("LOCAL_TYPE_NAME", Kind::Name, true),
+    ("MINIMUM_SCALE", Kind::SmallInt, true),
+    ("MAXIMUM_SCALE", Kind::SmallInt, true),
+    ("SQL_DATA_TYPE", Kind::SmallInt, false),
+    ("SQL_DATETIME_SUB", Kind::SmallInt, true),
+    ("NUM_PREC_RADIX", Kind::Integer, true),
+    ("INTERVAL_PRECISION", Kind::SmallInt, true),
+];
+
+/// The types the driver reports, one per `DATA_TYPE`, in `DATA_TYPE` order. `VARCHAR` and
+/// `LONGVARCHAR` are there too because pyodbc asks for them (reference/odbc.md §1.7).
+fn supported_types() -> Vec<TypeInfo> {
+    let narrow = |concise: i16, name: &'static str, length: u32| TypeInfo {
+        concise_type: concise,
+        verbose_type: concise,
+        type_name: name,
+        ..describe::type_info(&SqlType::WVarChar { length })
+    };
+    let mut types = vec![
+        describe::type_info(&SqlType::WLongVarChar { length: 65000 }),
+        describe::type_info(&SqlType::WVarChar { length: 10000 }),
+        describe::type_info(&SqlType::Bit),
+        describe::type_info(&SqlType::BigInt),
+        describe::type_info(&SqlType::Binary { length: 65000 }),
+        narrow(-1, "LONGVARCHAR", 65000),
+        describe::type_info(&SqlType::Decimal {
+            precision: 38,
+            scale: 0,
+        }),
+        describe::type_info(&SqlType::Integer),
+        describe::type_info(&SqlType::SmallInt),
+        describe::type_info(&SqlType::Real),
+        describe::type_info(&SqlType::Double),
+        narrow(12, "VARCHAR", 10000),
+        describe::type_info(&SqlType::Date),
+        describe::type_info(&SqlType::Time),
+        describe::type_info(&SqlType::Timestamp { fraction_digits: 3 }),
+    ];
+    types.sort_by_key(|t| t.concise_type);
+    types
+}
+
+/// SQLGetTypeInfo for `data_type` (`SQL_ALL_TYPES` = 0 for all). ODBC 2 date codes are
+/// accepted; a type the driver does not have gives an empty result, not an error.
+pub fn type_info_result(data_type: i16) -> DriverResult<CatalogResult> {
+    let wanted = match data_type {
+        9 => 91,
+        10 => 92,
+        11 => 93,
+        other => other,
+    };
+    let rows = supported_types()
+        .iter()
+        .filter(|t| wanted == 0 || t.concise_type == wanted)
+        .map(type_info_row)
+        .collect();
+    build(&TYPE_INFO, rows)
+}
+
+fn type_info_row(info: &TypeInfo) -> Vec<Cell> {
+    let numeric = info.radix.is_some();
+    let literal = |s: &str| if s.is_empty() { NULL_TEXT } else { text(s) };
+    let (min_scale, max_scale) = match info.concise_type {
+        3 => (Some(0), Some(38)),
+        93 => (info.decimal_digits, info.decimal_digits),
+        4 | 5 | -5 => (Some(0), Some(0)),
+        _ => (None, None),
+    };
+    vec![
+        text(info.type_name),
+        small(info.concise_type),
+        int(info.column_size),
+        literal(info.literal_prefix),
+        literal(info.literal_suffix),
+        opt_text(info.create_params),
+        small(describe::SQL_NULLABLE),
+        small(i16::from(info.case_sensitive)),
+        small(info.searchable),
+        if numeric {
+            small(i16::from(info.unsigned))
+        } else {
+            NULL_SMALL
+        },
+        small(0),
+        if numeric { small(0) } else { NULL_SMALL },
+        text(info.type_name),
+        Cell::Small(min_scale),
+        Cell::Small(max_scale),
+        small(info.verbose_type),
+        Cell::Small((info.datetime_sub != 0).then_some(info.datetime_sub)),
+        info.radix
+            .map_or(NULL_INT, |r| int(usize::from(r.unsigned_abs()))),
+        NULL_SMALL,
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// The row id: SQLPrimaryKeys, SQLStatistics, SQLSpecialColumns.
+
+/// Which catalog function reports the row id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowIdFunction {
+    PrimaryKeys,
+    /// `unique_only`: `SQL_INDEX_UNIQUE`; the row id index is unique either way.
+    Statistics,
+    /// `SQL_BEST_ROWID` (1) lists the row id; `SQL_ROWVER` (2) lists nothing.
+    SpecialColumns {
+        identifier_type: u16,
+    },
+}
+
+const PRIMARY_KEYS: [Spec; 6] = [
+    ("TABLE_CAT", Kind::Name, true),
+    ("TABLE_SCHEM", Kind::Name, true),
+    ("TABLE_NAME", Kind::Name, false),
+    ("COLUMN_NAME", Kind::Name, false),
+    ("KEY_SEQ", Kind::SmallInt, false),
+    ("PK_NAME", Kind::Name, true),
+];
+
+const STATISTICS: [Spec; 13] = [
+    ("TABLE_CAT", Kind::Name, true),
+    ("TABLE_SCHEM", Kind::Name, true),
+    ("TABLE_NAME", Kind::Name, false),
+    ("NON_UNIQUE", Kind::SmallInt, true),
+    ("INDEX_QUALIFIER", Kind::Name, true),
+    ("INDEX_NAME", Kind::Name, true),
+    ("TYPE", Kind::SmallInt, false),
+    ("ORDINAL_POSITION", Kind::SmallInt, true),
+    ("COLUMN_NAME", Kind::Name, true),
+    ("ASC_OR_DESC", Kind::Name, true),
+    ("CARDINALITY", Kind::Integer, true),
+    ("PAGES", Kind::Integer, true),
+    ("FILTER_CONDITION", Kind::Remarks, true),
+];
+
+const SPECIAL_COLUMNS: [Spec; 8] = [
+    ("SCOPE", Kind::SmallInt, true),
+    ("COLUMN_NAME", Kind::Name, false),
+    ("DATA_TYPE", Kind::SmallInt, false),
+    ("TYPE_NAME", Kind::Name, false),
+    ("COLUMN_SIZE", Kind::Integer, true),
+    ("BUFFER_LENGTH", Kind::Integer, true),
+    ("DECIMAL_DIGITS", Kind::SmallInt, true),
+    ("PSEUDO_COLUMN", Kind::SmallInt, true),
+];
+
+/// `SQL_TABLE_STAT` and `SQL_INDEX_OTHER` (sqlext.h).
+const SQL_TABLE_STAT: i16 = 0;
+const SQL_INDEX_OTHER: i16 = 3;
+/// `SQL_SCOPE_SESSION`, `SQL_PC_NOT_PSEUDO` (sqlext.h).
+const SQL_SCOPE_SESSION: i16 = 2;
+const SQL_PC_NOT_PSEUDO: i16 = 1;
+/// `SQL_BEST_ROWID` (sqlext.h).
+pub const SQL_BEST_ROWID: u16 = 1;
+
+impl RowIdFunction {
+    /// The result for the row ids of the given tables.
+    pub fn result(self, keys: &[(CatalogTable, ResultColumn)]) -> DriverResult<CatalogResult> {
+        let mut keys: Vec<&(CatalogTable, ResultColumn)> = keys.iter().collect();
+        keys.sort_by(|(a, _), (b, _)| {
+            (&a.catalog, &a.schema, &a.name).cmp(&(&b.catalog, &b.schema, &b.name))
+        });
+        match self {
+            RowIdFunction::PrimaryKeys => build(
+                &PRIMARY_KEYS,
+                keys.iter().map(|(t, c)| key_row(t, c)).collect(),
+            ),
+            RowIdFunction::Statistics => build(
+                &STATISTICS,
+                keys.iter()
+                    .flat_map(|(t, c)| statistics_rows(t, c))
+                    .collect(),
+            ),
+            RowIdFunction::SpecialColumns { identifier_type } => {
+                let best = identifier_type == SQL_BEST_ROWID;
+                let rows = keys
+                    .iter()
+                    .filter(|_| best)
+                    .map(|(_, c)| special_row(c))
+                    .collect();
+                build(&SPECIAL_COLUMNS, rows)
+            }
+        }
+    }
+}
+
+fn key_name(table: &CatalogTable) -> String {
+    format!("PK_{}", table.name)
+}
+
+fn key_row(table: &CatalogTable, id: &ResultColumn) -> Vec<Cell> {
+    vec![
+        text(&table.catalog),
+        text(&table.schema),
+        text(&table.name),
+        text(&id.name),
+        small(1),
+        text(&key_name(table)),
+    ]
+}
+
+/// The table-statistics row (cardinality unknown) and the unique index on the row id.
+fn statistics_rows(table: &CatalogTable, id: &ResultColumn) -> Vec<Vec<Cell>> {
+    let names = || vec![text(&table.catalog), text(&table.schema), text(&table.name)];
+    let mut stat = names();
+    stat.extend([
+        NULL_SMALL,
+        NULL_TEXT,
+        NULL_TEXT,
+        small(SQL_TABLE_STAT),
+        NULL_SMALL,
+        NULL_TEXT,
+        NULL_TEXT,
+        NULL_INT,
+        NULL_INT,
+        NULL_TEXT,
+    ]);
+    let mut index = names();
+    index.extend([
+        small(0),
+        NULL_TEXT,
+        text(&key_name(table)),
+        small(SQL_INDEX_OTHER),
+        small(1),
+        text(&id.name),
+        text("A"),
+        NULL_INT,
+        NULL_INT,
+        NULL_TEXT,
+    ]);
+    vec![stat, index]
+}
+
+fn special_row(id: &ResultColumn) -> Vec<Cell> {
+    let info = describe::type_info(&id.sql_type);
+    vec![
+        small(SQL_SCOPE_SESSION),
+        text(&id.name),
+        small(info.concise_type),
+        text(info.type_name),
+        int(info.column_size),
+        int(info.octet_length),
+        Cell::Small(info.decimal_digits),
+        small(SQL_PC_NOT_PSEUDO),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Correctly shaped empty results.
+
+const FOREIGN_KEYS: [Spec; 14] = [
+    ("PKTABLE_CAT", Kind::Name, true),
+    ("PKTABLE_SCHEM", Kind::Name, true),
+    ("PKTABLE_NAME", Kind::Name, false),
+    ("PKCOLUMN_NAME", Kind::Name, false),
+    ("FKTABLE_CAT", Kind::Name, true),
+    ("FKTABLE_SCHEM", Kind::Name, true),
+    ("FKTABLE_NAME", Kind::Name, false),
+    ("FKCOLUMN_NAME", Kind::Name, false),
+    ("KEY_SEQ", Kind::SmallInt, false),
+    ("UPDATE_RULE", Kind::SmallInt, true),
+    ("DELETE_RULE", Kind::SmallInt, true),
+    ("FK_NAME", Kind::Name, true),
+    ("PK_NAME", Kind::Name, true),
+    ("DEFERRABILITY", Kind::SmallInt, true),
+];
+
+const PROCEDURES: [Spec; 8] = [
+    ("PROCEDURE_CAT", Kind::Name, true),
+    ("PROCEDURE_SCHEM", Kind::Name, true),
+    ("PROCEDURE_NAME", Kind::Name, false),
+    ("NUM_INPUT_PARAMS", Kind::Integer, true),
+    ("NUM_OUTPUT_PARAMS", Kind::Integer, true),
+    ("NUM_RESULT_SETS", Kind::Integer, true),
+    ("REMARKS", Kind::Remarks, true),
+    ("PROCEDURE_TYPE", Kind::SmallInt, true),
+];
+
+const PROCEDURE_COLUMNS: [Spec; 19] = [
+    ("PROCEDURE_CAT", Kind::Name, true),
+    ("PROCEDURE_SCHEM", Kind::Name, true),
+    ("PROCEDURE_NAME", Kind::Name, false),
+    ("COLUMN_NAME", Kind::Name, false),
+    ("COLUMN_TYPE", Kind::SmallInt, false),
+    ("DATA_TYPE", Kind::SmallInt, false),
+    ("TYPE_NAME", Kind::Name, false),
+    ("COLUMN_SIZE", Kind::Integer, true),
+    ("BUFFER_LENGTH", Kind::Integer, true),
+    ("DECIMAL_DIGITS", Kind::SmallInt, true),
+    ("NUM_PREC_RADIX", Kind::SmallInt, true),
+    ("NULLABLE", Kind::SmallInt, false),
+    ("REMARKS", Kind::Remarks, true),
+    ("COLUMN_DEF", Kind::Remarks, true),
+    ("SQL_DATA_TYPE", Kind::SmallInt, false),
+    ("SQL_DATETIME_SUB", Kind::SmallInt, true),
+    ("CHAR_OCTET_LENGTH", Kind::Integer, true),
+    ("ORDINAL_POSITION", Kind::Integer, false),
+    ("IS_NULLABLE", Kind::Name, true),
+];
+
+const TABLE_PRIVILEGES: [Spec; 7] = [
+    ("TABLE_CAT", Kind::Name, true),
+    ("TABLE_SCHEM", Kind::Name, true),
+    ("TABLE_NAME", Kind::Name, false),
+    ("GRANTOR", Kind::Name, true),
+    ("GRANTEE", Kind::Name, false),
+    ("PRIVILEGE", Kind::Name, false),
+    ("IS_GRANTABLE", Kind::Name, true),
+];
+
+const COLUMN_PRIVILEGES: [Spec; 8] = [
+    ("TABLE_CAT", Kind::Name, true),
+    ("TABLE_SCHEM", Kind::Name, true),
+    ("TABLE_NAME", Kind::Name, false),
+    ("COLUMN_NAME", Kind::Name, false),
+    ("GRANTOR", Kind::Name, true),
+    ("GRANTEE", Kind::Name, false),
+    ("PRIVILEGE", Kind::Name, false),
+    ("IS_GRANTABLE", Kind::Name, true),
+];
+
+/// Catalog functions that answer with a correctly shaped, empty result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmptyCatalog {
+    ForeignKeys,
+    Procedures,
+    ProcedureColumns,
+    TablePrivileges,
+    ColumnPrivileges,
+}
+
+impl EmptyCatalog {
+    /// The empty result with the function's columns.
+    pub fn result(self) -> DriverResult<CatalogResult> {
+        let specs: &[Spec] = match self {
+            EmptyCatalog::ForeignKeys => &FOREIGN_KEYS,
+            EmptyCatalog::Procedures => &PROCEDURES,
+            EmptyCatalog::ProcedureColumns => &PROCEDURE_COLUMNS,
+            EmptyCatalog::TablePrivileges => &TABLE_PRIVILEGES,
+            EmptyCatalog::ColumnPrivileges => &COLUMN_PRIVILEGES,
+        };
+        build(specs, Vec::new())
+    }
+
+    /// The empty result as an open cursor.
+    pub fn cursor(self) -> DriverResult<Cursor> {
+        Ok(self.result()?.into_cursor())
+    }
+}
+
+/// SQLGetTypeInfo as an open cursor.
+pub fn type_info(data_type: i16) -> DriverResult<Cursor> {
+    Ok(type_info_result(data_type)?.into_cursor())
+}

@@ -1,0 +1,675 @@
+//! The result set a statement has open, and how rows reach the application: bound columns
+//! (SQLBindCol, block cursors) and SQLGetData.
+//!
+//! Decisions baked in (reference/odbc.md §1.9, §1.10; bug cases B17, B18, B22):
+//! - a [`Cursor`] reads either a streaming engine result (one Arrow batch in memory at a time,
+//!   pulled through `runtime::block_on_cancellable`) or batches built in memory (catalog
+//!   functions); a rowset may span batches and is kept as zero-copy slices of them;
+//! - the fetch attributes and bindings ([`RowBinding`]) belong to the statement, not to the
+//!   cursor, so they survive SQLPrepare, SQLExecute and SQLCloseCursor (Firebird's bug,
+//!   reference/odbc.md §1.10);
+//! - any row array size ≥ 1 is honoured as asked (odbc-api treats a changed size as a bug);
+//!   row-wise and column-wise binding, the bind offset, separate length and indicator buffers,
+//!   `SQL_ATTR_ROWS_FETCHED_PTR` and `SQL_ATTR_ROW_STATUS_PTR` (with `SQL_ROW_NOROW` for the
+//!   unfilled tail of a partial last rowset) are supported; addresses are computed with checked
+//!   arithmetic (DuckDB's overflow, reference/odbc.md §5 #16);
+//! - a truncated bound value gives `01004` with the full length in the indicator, the row
+//!   `SQL_ROW_SUCCESS_WITH_INFO` (B17, B18); a conversion error marks its row `SQL_ROW_ERROR`
+//!   and the fetch still succeeds with info unless every row failed;
+//! - SQLGetData works on any column in any order, bound or not (`SQL_GD_ANY_COLUMN`,
+//!   `SQL_GD_ANY_ORDER`, `SQL_GD_BOUND`), on the first row of the rowset or the row SQLSetPos
+//!   positioned; character and binary values come in parts with `01004` until the last part,
+//!   then `SQL_NO_DATA`; an empty string is one successful call with length 0, not
+//!   `SQL_NO_DATA` (B22);
+//! - the row count of a SELECT (`SQLRowCount`) is -1 ("unknown") while rows stream, and the
+//!   number of rows for in-memory results, whose size is known.
+//! - Only the memory writes themselves are unsafe; they go through [`AppMemory`], which the FFI
+//!   layer implements over the application's raw addresses.
+
+use crate::convert::{self, CType, Converted, Target};
+use crate::error::{self, DriverError, DriverResult, SqlState};
+use crate::runtime::{self, Cancel};
+use hubdb_sql::arrow::record_batch::RecordBatch;
+use hubdb_sql::{ResultColumn, ResultSet};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// `SQL_ROW_SUCCESS`, `SQL_ROW_NOROW`, `SQL_ROW_ERROR`, `SQL_ROW_SUCCESS_WITH_INFO` (sqlext.h).
+pub const ROW_SUCCESS: u16 = 0;
+pub const ROW_NOROW: u16 = 3;
+pub const ROW_ERROR: u16 = 5;
+pub const ROW_SUCCESS_WITH_INFO: u16 = 6;
+
+/// Size of `SQLLEN`, the element of indicator and length arrays.
+const LEN_SIZE: usize = std::mem::size_of::<isize>();
+
+/// The application's memory, where bound columns, indicators, the rows-fetched count and the
+/// row status array live. The FFI layer implements it over raw addresses; the cursor computes
+/// every address and never dereferences one itself.
+pub trait AppMemory {
+    /// Copies `bytes` to `address` (no alignment assumed).
+    fn write(&mut self, address: usize, bytes: &[u8]);
+    /// Reads the `SQLLEN` at `address` (the bind offset).
+    fn read_len(&self, address: usize) -> isize;
+}
+
+/// One column bound with SQLBindCol (an ARD record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnBinding {
+    /// C type code as the application gave it (`SQL_C_DEFAULT` is resolved per column).
+    pub c_type: i16,
+    /// `SQL_DESC_DATA_PTR`: address of the value buffer (of row 1).
+    pub data: usize,
+    /// `SQL_DESC_OCTET_LENGTH`: bytes of one value buffer (ignored for fixed-length types).
+    pub buffer_length: usize,
+    /// `SQL_DESC_INDICATOR_PTR` (0 = none).
+    pub indicator: usize,
+    /// `SQL_DESC_OCTET_LENGTH_PTR` (0 = none); SQLBindCol sets it to `indicator`.
+    pub octet_length: usize,
+    /// `SQL_DESC_PRECISION` / `SQL_DESC_SCALE` for `SQL_C_NUMERIC`, when the application set them.
+    pub precision: Option<u8>,
+    pub scale: Option<i8>,
+}
+
+impl ColumnBinding {
+    /// What SQLBindCol records: one pointer serves as both length and indicator buffer.
+    pub fn new(c_type: i16, data: usize, buffer_length: usize, indicator: usize) -> Self {
+        ColumnBinding {
+            c_type,
+            data,
+            buffer_length,
+            indicator,
+            octet_length: indicator,
+            precision: None,
+            scale: None,
+        }
+    }
+}
+
+/// The bindings and fetch attributes of a statement (ARD fields and the IRD's pointers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowBinding {
+    /// Bound columns; index 0 is column 1.
+    pub columns: Vec<Option<ColumnBinding>>,
+    /// `SQL_ATTR_ROW_ARRAY_SIZE` (rowset size).
+    pub array_size: usize,
+    /// `SQL_ATTR_ROW_BIND_TYPE`: 0 = column-wise, else the size of the application's row struct.
+    pub bind_type: usize,
+    /// `SQL_ATTR_ROW_BIND_OFFSET_PTR` (0 = none): its value is added to every bound address.
+    pub bind_offset_ptr: usize,
+    /// `SQL_ATTR_ROWS_FETCHED_PTR` (`SQLULEN*`, 0 = none).
+    pub rows_fetched_ptr: usize,
+    /// `SQL_ATTR_ROW_STATUS_PTR` (`SQLUSMALLINT` array, 0 = none).
+    pub row_status_ptr: usize,
+}
+
+impl Default for RowBinding {
+    fn default() -> Self {
+        RowBinding {
+            columns: Vec::new(),
+            array_size: 1,
+            bind_type: 0,
+            bind_offset_ptr: 0,
+            rows_fetched_ptr: 0,
+            row_status_ptr: 0,
+        }
+    }
+}
+
+impl RowBinding {
+    /// SQLBindCol: binds column `number` (1-based), or unbinds it when `binding` is `None` or its
+    /// data address is 0. `result_columns` is the column count of the open or prepared result,
+    /// if there is one (`07009` past it). Bookmarks (column 0) are not supported.
+    pub fn bind(
+        &mut self,
+        number: u16,
+        binding: Option<ColumnBinding>,
+        result_columns: Option<usize>,
+    ) -> DriverResult<()> {
+        let index = usize::from(number)
+            .checked_sub(1)
+            .ok_or_else(bookmark_unsupported)?;
+        if result_columns.is_some_and(|count| index >= count) {
+            return Err(bad_column(number));
+        }
+        let binding = binding.filter(|b| b.data != 0);
+        if let Some(b) = &binding {
+            // Validates the C type now, as SQLBindCol must (HY003); the column type only
+            // matters for SQL_C_DEFAULT, which any type accepts.
+            CType::from_code(b.c_type, &hubdb_sql::SqlType::Bit)?;
+        }
+        if self.columns.len() <= index {
+            self.columns.resize(index + 1, None);
+        }
+        self.columns[index] = binding;
+        Ok(())
+    }
+
+    /// SQLFreeStmt(SQL_UNBIND).
+    pub fn unbind_all(&mut self) {
+        self.columns.clear();
+    }
+
+    /// The binding of column `number` (1-based), if any.
+    pub fn column(&self, number: u16) -> Option<&ColumnBinding> {
+        let index = usize::from(number).checked_sub(1)?;
+        self.columns.get(index).and_then(Option::as_ref)
+    }
+
+    /// SQLSetStmtAttr(SQL_ATTR_ROW_ARRAY_SIZE): any size from 1 is accepted as is.
+    pub fn set_array_size(&mut self, size: usize) -> DriverResult<()> {
+        if size == 0 {
+            let message = "row array size must be at least 1";
+            return Err(DriverError::new(SqlState::INVALID_ATTRIBUTE_VALUE, message));
+        }
+        self.array_size = size;
+        Ok(())
+    }
+}
+
+/// How long a fetch may wait for the next batch, and the switch SQLCancel flips.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wait<'a> {
+    pub timeout: Option<Duration>,
+    pub cancel: Option<&'a Cancel>,
+}
+
+/// A problem with one cell of a block fetch: a warning (`01004`, `01S07`) or an error
+/// (`22003`, `22002`, ...). The statement turns it into a diagnostic record with
+/// `SQL_DIAG_ROW_NUMBER` and `SQL_DIAG_COLUMN_NUMBER`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellIssue {
+    /// Row in the rowset, from 1.
+    pub row: usize,
+    /// Column, from 1.
+    pub column: u16,
+    pub error: DriverError,
+}
+
+impl CellIssue {
+    fn is_error(&self) -> bool {
+        !self.error.state.as_str().starts_with("01")
+    }
+}
+
+/// The result of SQLFetch / SQLFetchScroll(SQL_FETCH_NEXT).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchOutcome {
+    /// No more rows: `SQL_NO_DATA`.
+    NoData,
+    /// `rows` rows were fetched into the bound buffers. The function returns `SQL_SUCCESS` when
+    /// `issues` is empty, `SQL_ERROR` when `all_rows_failed`, else `SQL_SUCCESS_WITH_INFO`.
+    Rows {
+        rows: usize,
+        issues: Vec<CellIssue>,
+        all_rows_failed: bool,
+    },
+}
+
+/// The result of SQLGetData.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GetDataOutcome {
+    /// The value (or its next part) was written; write `indicator` to the application's
+    /// indicator pointer, and push `warning` (then return `SQL_SUCCESS_WITH_INFO`).
+    Data(Converted),
+    /// Everything was already returned: `SQL_NO_DATA`.
+    NoData,
+}
+
+/// Where rows come from.
+enum Source {
+    /// A running query: batches arrive as the engine produces them.
+    Stream(Box<ResultSet>),
+    /// Batches built in memory (catalog functions), with their total row count.
+    Memory(VecDeque<RecordBatch>, usize),
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Stream(_) => f.write_str("Stream"),
+            Source::Memory(batches, rows) => {
+                write!(f, "Memory({} batches, {rows} rows)", batches.len())
+            }
+        }
+    }
+}
+
+/// SQLGetData progress on one column of the current row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct GetDataProgress {
+    column: u16,
+    /// Bytes of the converted value already returned.
+    offset: usize,
+    /// The last part was returned; the next call is `SQL_NO_DATA`.
+    done: bool,
+}
+
+/// An open result set.
+#[derive(Debug)]
+pub struct Cursor {
+    columns: Vec<ResultColumn>,
+    source: Source,
+    /// The batch being read and the index of its next unread row.
+    pending: Option<(RecordBatch, usize)>,
+    /// The current rowset as slices of batches, in order.
+    rowset: Vec<RecordBatch>,
+    rowset_len: usize,
+    /// Row of the rowset SQLGetData reads (0-based; SQLSetPos moves it).
+    position: usize,
+    get_data: Option<GetDataProgress>,
+    exhausted: bool,
+}
+
+impl Cursor {
+    /// A cursor over a running query.
+    pub fn streaming(result: ResultSet) -> Cursor {
+        let columns = result.columns.clone();
+        Cursor::new(columns, Source::Stream(Box::new(result)))
+    }
+
+    /// A cursor over batches built in memory (catalog result sets).
+    pub fn in_memory(columns: Vec<ResultColumn>, batches: Vec<RecordBatch>) -> Cursor {
+        let rows = batches.iter().map(RecordBatch::num_rows).sum();
+        Cursor::new(columns, Source::Memory(batches.into(), rows))
+    }
+
+    fn new(columns: Vec<ResultColumn>, source: Source) -> Cursor {
+        Cursor {
+            columns,
+            source,
+            pending: None,
+            rowset: Vec::new(),
+            rowset_len: 0,
+            position: 0,
+            get_data: None,
+            exhausted: false,
+        }
+    }
+
+    /// The result's columns (SQLNumResultCols, SQLDescribeCol, SQLColAttribute).
+    pub fn columns(&self) -> &[ResultColumn] {
+        &self.columns
+    }
+
+    /// SQLRowCount after a query: -1 while rows stream, the total for in-memory results.
+    pub fn row_count(&self) -> i64 {
+        match &self.source {
+            Source::Stream(result) => result.row_count().unwrap_or(-1),
+            Source::Memory(_, rows) => i64::try_from(*rows).unwrap_or(-1),
+        }
+    }
+
+    /// Rows in the current rowset.
+    pub fn rowset_len(&self) -> usize {
+        self.rowset_len
+    }
+
+    /// SQLFetch / SQLFetchScroll(SQL_FETCH_NEXT): fills the next rowset into the bound buffers.
+    pub fn fetch(
+        &mut self,
+        binding: &RowBinding,
+        memory: &mut dyn AppMemory,
+        wait: Wait<'_>,
+    ) -> DriverResult<FetchOutcome> {
+        self.load_rowset(binding.array_size.max(1), wait)?;
+        if self.rowset_len == 0 {
+            write_rows_fetched(binding, memory, 0);
+            return Ok(FetchOutcome::NoData);
+        }
+        let offset = bind_offset(binding, memory);
+        let mut statuses = vec![ROW_SUCCESS; self.rowset_len];
+        let mut issues = Vec::new();
+        for (number, column) in binding.columns.iter().enumerate() {
+            let Some(column) = column else { continue };
+            let number = u16::try_from(number + 1).unwrap_or(u16::MAX);
+            let layout = Layout {
+                bind_type: binding.bind_type,
+                offset,
+            };
+            self.fetch_column(number, column, layout, memory, &mut issues)?;
+        }
+        issues.sort_by_key(|issue| (issue.row, issue.column));
+        for issue in &issues {
+            let status = &mut statuses[issue.row - 1];
+            if issue.is_error() {
+                *status = ROW_ERROR;
+            } else if *status == ROW_SUCCESS {
+                *status = ROW_SUCCESS_WITH_INFO;
+            }
+        }
+        write_row_statuses(binding, memory, &statuses)?;
+        write_rows_fetched(binding, memory, self.rowset_len);
+        let all_rows_failed = statuses.iter().all(|s| *s == ROW_ERROR);
+        Ok(FetchOutcome::Rows {
+            rows: self.rowset_len,
+            issues,
+            all_rows_failed,
+        })
+    }
+
+    /// Moves the next `size` rows (or fewer at the end) into the rowset.
+    fn load_rowset(&mut self, size: usize, wait: Wait<'_>) -> DriverResult<()> {
+        self.rowset.clear();
+        self.rowset_len = 0;
+        self.position = 0;
+        self.get_data = None;
+        while self.rowset_len < size {
+            let Some((batch, next)) = self.current_batch(wait)? else {
+                break;
+            };
+            let take = (batch.num_rows() - next).min(size - self.rowset_len);
+            self.rowset.push(batch.slice(next, take));
+            self.rowset_len += take;
+            self.pending = Some((batch, next + take));
+        }
+        Ok(())
+    }
+
+    /// The batch with unread rows, pulling the next non-empty one when needed.
+    fn current_batch(&mut self, wait: Wait<'_>) -> DriverResult<Option<(RecordBatch, usize)>> {
+        if let Some((batch, next)) = &self.pending
+            && *next < batch.num_rows()
+        {
+            return Ok(Some((batch.clone(), *next)));
+        }
+        self.pending = None;
+        while !self.exhausted {
+            match self.next_batch(wait)? {
+                Some(batch) if batch.num_rows() > 0 => return Ok(Some((batch, 0))),
+                Some(_) => continue,
+                None => self.exhausted = true,
+            }
+        }
+        Ok(None)
+    }
+
+    fn next_batch(&mut self, wait: Wait<'_>) -> DriverResult<Option<RecordBatch>> {
+        match &mut self.source {
+            Source::Memory(batches, _) => Ok(batches.pop_front()),
+            Source::Stream(result) => {
+                let next =
+                    runtime::block_on_cancellable(result.next_batch(), wait.timeout, wait.cancel)?;
+                next.transpose()
+                    .map_err(|e| error::from_sql(&e, error::Phase::Connected))
+            }
+        }
+    }
+
+    /// Converts column `number` of every row of the rowset into its bound buffers.
+    fn fetch_column(
+        &self,
+        number: u16,
+        binding: &ColumnBinding,
+        layout: Layout,
+        memory: &mut dyn AppMemory,
+        issues: &mut Vec<CellIssue>,
+    ) -> DriverResult<()> {
+        let column = crate::describe::column(&self.columns, number)?;
+        let ctype = CType::from_code(binding.c_type, &column.sql_type)?;
+        let target = Target {
+            ctype,
+            precision: binding.precision,
+            scale: binding.scale,
+        };
+        let element = ctype.fixed_size().unwrap_or(binding.buffer_length);
+        let mut scratch = vec![0u8; element];
+        let mut row = 0;
+        for batch in &self.rowset {
+            let array = batch.column(usize::from(number) - 1);
+            for batch_row in 0..batch.num_rows() {
+                let place = CellPlace::new(binding, layout, row, element)?;
+                let cell = (array.as_ref(), batch_row);
+                let issue = match place.fill(cell, &target, &mut scratch, memory) {
+                    Ok(warning) => warning.map(|w| w.to_error()),
+                    Err(error) => Some(error),
+                };
+                if let Some(error) = issue {
+                    issues.push(CellIssue {
+                        row: row + 1,
+                        column: number,
+                        error,
+                    });
+                }
+                row += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// SQLSetPos(SQL_POSITION): the row (1-based) of the rowset SQLGetData reads next.
+    pub fn set_position(&mut self, row: usize) -> DriverResult<()> {
+        if row == 0 || row > self.rowset_len {
+            let message = format!(
+                "row {row} is outside the rowset of {} rows",
+                self.rowset_len
+            );
+            return Err(DriverError::new(SqlState("HY107"), message));
+        }
+        self.position = row - 1;
+        self.get_data = None;
+        Ok(())
+    }
+
+    /// SQLGetData on column `number` (1-based) of the current row. `c_type` may be
+    /// `SQL_ARD_TYPE` (the bound column's type, precision and scale). `has_indicator` tells
+    /// whether the application passed an indicator pointer (a NULL without one is `22002`).
+    pub fn get_data(
+        &mut self,
+        number: u16,
+        c_type: i16,
+        binding: &RowBinding,
+        out: &mut [u8],
+        has_indicator: bool,
+    ) -> DriverResult<GetDataOutcome> {
+        let (batch, row) = self.current_row()?;
+        let column = crate::describe::column(&self.columns, number)?;
+        let target = get_data_target(number, c_type, &column.sql_type, binding)?;
+        let progress = match self.get_data {
+            Some(p) if p.column == number => p,
+            _ => GetDataProgress {
+                column: number,
+                offset: 0,
+                done: false,
+            },
+        };
+        if progress.done {
+            return Ok(GetDataOutcome::NoData);
+        }
+        let array = batch.column(usize::from(number) - 1);
+        let converted = convert::convert_cell(array.as_ref(), row, &target, out, progress.offset)?;
+        if converted.is_null() && !has_indicator {
+            return Err(indicator_required(number));
+        }
+        self.get_data = Some(GetDataProgress {
+            column: number,
+            offset: progress.offset + converted.consumed,
+            done: !converted.has_more(),
+        });
+        Ok(GetDataOutcome::Data(converted))
+    }
+
+    /// The batch slice and row index SQLGetData reads.
+    fn current_row(&self) -> DriverResult<(RecordBatch, usize)> {
+        let mut row = self.position;
+        for batch in &self.rowset {
+            if row < batch.num_rows() {
+                return Ok((batch.clone(), row));
+            }
+            row -= batch.num_rows();
+        }
+        let message = "no current row: call SQLFetch first, or the result has no more rows";
+        Err(DriverError::new(SqlState::INVALID_CURSOR_STATE, message))
+    }
+}
+
+/// The conversion target of SQLGetData.
+fn get_data_target(
+    number: u16,
+    c_type: i16,
+    sql_type: &hubdb_sql::SqlType,
+    binding: &RowBinding,
+) -> DriverResult<Target> {
+    if c_type != convert::ARD_TYPE {
+        return Ok(CType::from_code(c_type, sql_type)?.into());
+    }
+    let bound = binding.column(number).ok_or_else(|| {
+        let message = format!("SQL_ARD_TYPE needs a descriptor record for column {number}");
+        DriverError::new(SqlState::RESTRICTED_DATA_TYPE, message)
+    })?;
+    Ok(Target {
+        ctype: CType::from_code(bound.c_type, sql_type)?,
+        precision: bound.precision,
+        scale: bound.scale,
+    })
+}
+
+/// How bound buffers are laid out for this fetch: the bind type and the bind offset.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    /// 0 = column-wise, else the size of the application's row struct.
+    bind_type: usize,
+    offset: isize,
+}
+
+/// The addresses of one bound cell: value, indicator, length.
+struct CellPlace {
+    data: usize,
+    indicator: usize,
+    octet_length: usize,
+    buffer_length: usize,
+}
+
+impl CellPlace {
+    /// Row `row` (0-based) of a binding: row-wise, every address moves by the row struct size;
+    /// column-wise, values by the element size and indicators by `sizeof(SQLLEN)`
+    /// (reference/odbc.md §1.10).
+    fn new(
+        binding: &ColumnBinding,
+        layout: Layout,
+        row: usize,
+        element: usize,
+    ) -> DriverResult<Self> {
+        let (value_step, len_step) = match layout.bind_type {
+            0 => (element, LEN_SIZE),
+            row_size => (row_size, row_size),
+        };
+        let offset = layout.offset;
+        let at = |base: usize, step: usize| -> DriverResult<usize> {
+            if base == 0 {
+                return Ok(0);
+            }
+            row.checked_mul(step)
+                .and_then(|delta| base.checked_add(delta))
+                .and_then(|address| address.checked_add_signed(offset))
+                .ok_or_else(address_overflow)
+        };
+        Ok(CellPlace {
+            data: at(binding.data, value_step)?,
+            indicator: at(binding.indicator, len_step)?,
+            octet_length: at(binding.octet_length, len_step)?,
+            buffer_length: element,
+        })
+    }
+
+    /// Converts the cell and writes value, length and indicator; returns the warning it raised.
+    fn fill(
+        &self,
+        (array, row): (&dyn hubdb_sql::arrow::array::Array, usize),
+        target: &Target,
+        scratch: &mut [u8],
+        memory: &mut dyn AppMemory,
+    ) -> DriverResult<Option<convert::ConvertWarning>> {
+        let converted = convert::convert_cell(array, row, target, scratch, 0)?;
+        if converted.is_null() {
+            if self.indicator == 0 {
+                return Err(DriverError::new(
+                    SqlState::INDICATOR_REQUIRED,
+                    "NULL value without an indicator",
+                ));
+            }
+            memory.write(self.indicator, &convert::NULL_DATA.to_ne_bytes());
+            return Ok(None);
+        }
+        let copied = bytes_to_copy(target.ctype, &converted, self.buffer_length);
+        memory.write(self.data, &scratch[..copied]);
+        self.write_length(converted.indicator, memory);
+        Ok(converted.warning)
+    }
+
+    /// Separate length and indicator buffers: the indicator gets 0, the length buffer the
+    /// length (reference/odbc.md §1.10).
+    fn write_length(&self, length: isize, memory: &mut dyn AppMemory) {
+        if self.octet_length != 0 {
+            memory.write(self.octet_length, &length.to_ne_bytes());
+        }
+        if self.indicator != 0 && self.indicator != self.octet_length {
+            memory.write(self.indicator, &0isize.to_ne_bytes());
+        }
+    }
+}
+
+/// Bytes of the converted value to copy: the value plus its terminator for character data.
+fn bytes_to_copy(ctype: CType, converted: &Converted, buffer_length: usize) -> usize {
+    let terminator = match ctype {
+        CType::Char => 1,
+        CType::WChar => crate::text::WIDE_UNIT,
+        _ => 0,
+    };
+    (converted.written + terminator).min(buffer_length)
+}
+
+fn bind_offset(binding: &RowBinding, memory: &dyn AppMemory) -> isize {
+    if binding.bind_offset_ptr == 0 {
+        return 0;
+    }
+    memory.read_len(binding.bind_offset_ptr)
+}
+
+fn write_rows_fetched(binding: &RowBinding, memory: &mut dyn AppMemory, rows: usize) {
+    if binding.rows_fetched_ptr != 0 {
+        memory.write(binding.rows_fetched_ptr, &rows.to_ne_bytes());
+    }
+}
+
+/// Row statuses for the fetched rows, then `SQL_ROW_NOROW` up to the array size.
+fn write_row_statuses(
+    binding: &RowBinding,
+    memory: &mut dyn AppMemory,
+    statuses: &[u16],
+) -> DriverResult<()> {
+    if binding.row_status_ptr == 0 {
+        return Ok(());
+    }
+    let size = binding.array_size.max(statuses.len());
+    let mut bytes = Vec::with_capacity(size * 2);
+    for row in 0..size {
+        let status = statuses.get(row).copied().unwrap_or(ROW_NOROW);
+        bytes.extend_from_slice(&status.to_ne_bytes());
+    }
+    memory.write(binding.row_status_ptr, &bytes);
+    Ok(())
+}
+
+fn bookmark_unsupported() -> DriverError {
+    DriverError::new(
+        SqlState::INVALID_DESCRIPTOR_INDEX,
+        "bookmark columns are not supported",
+    )
+}
+
+fn bad_column(number: u16) -> DriverError {
+    DriverError::new(
+        SqlState::INVALID_DESCRIPTOR_INDEX,
+        format!("column {number} does not exist"),
+    )
+}
+
+fn indicator_required(number: u16) -> DriverError {
+    let message = format!("column {number} is NULL and no indicator pointer was given");
+    DriverError::new(SqlState::INDICATOR_REQUIRED, message)
+}
+
+fn address_overflow() -> DriverError {
+    DriverError::new(SqlState::INVALID_LENGTH, "bound buffer address overflows")
+}
