@@ -6,11 +6,20 @@
 //! `describe.rs`, read through `cursor.rs` and converted by `convert.rs`; catalog result sets
 //! come from `catalog.rs`. Only `ffi/`, `guard.rs` and `platform.rs` touch raw pointers.
 
+pub mod catalog;
 pub mod config;
+pub mod connection;
+pub mod convert;
+pub mod cursor;
 pub mod describe;
 pub mod diag;
 pub mod error;
+pub mod ffi;
+pub mod guard;
+pub mod handles;
+pub mod info;
 pub mod log;
 pub mod platform;
 pub mod runtime;
+pub mod statement;
 pub mod text;

@@ -1,0 +1,117 @@
+//! Connecting and disconnecting: SQLDriverConnect, SQLConnect, SQLDisconnect.
+//!
+//! Decisions baked in (DESIGN "Connection properties", reference/odbc.md §2.2):
+//! - the connection string wins over the DSN's stored keys; the DSN is read through the
+//!   installer library (`platform.rs`);
+//! - there is never a dialog: with missing credentials the connect fails whatever the
+//!   completion mode (`28000`), so NOPROMPT, COMPLETE and PROMPT behave alike on every
+//!   platform;
+//! - connect verifies the token with one cheap request (the draft table list), so a bad
+//!   token fails at connect time with `28000` and HubSpot's message, an unreachable API with
+//!   `08001`;
+//! - the output connection string is the input string unchanged (the spec's rule for
+//!   complete input); it holds no secret the application did not pass itself.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::{self, AuthScheme, Config, Pairs};
+use crate::diag::Diagnostics;
+use crate::error::{self, DriverError, DriverResult, Phase, SqlState};
+use crate::handles::{Connection, Session, lock};
+use crate::{log as driver_log, platform, runtime};
+
+/// SQLDriverConnect: connects with `input` and returns the output connection string.
+pub fn driver_connect(conn: &Connection, input: &str, diag: &mut Diagnostics) -> DriverResult<String> {
+    open(conn, &config::parse_connection_string(input), diag)?;
+    Ok(input.to_string())
+}
+
+/// SQLConnect: DSN, user (ignored: a private app token identifies the account) and password
+/// (a non-empty one overrides `PrivateAppToken`).
+pub fn connect(conn: &Connection, dsn: &str, password: &str, diag: &mut Diagnostics) -> DriverResult<()> {
+    let mut pairs = Pairs::default();
+    pairs.insert("DSN", dsn);
+    if !password.is_empty() {
+        pairs.insert("PWD", password);
+    }
+    open(conn, &pairs, diag)
+}
+
+/// SQLDisconnect: drops the engine; statements of the connection must be freed by the
+/// application or the driver manager first (the DM checks that, HY010 otherwise).
+pub fn disconnect(conn: &Connection) -> DriverResult<()> {
+    let mut state = lock(&conn.state);
+    if state.session.take().is_none() {
+        return Err(DriverError::new(SqlState::CONNECTION_NOT_OPEN, "the connection is not open"));
+    }
+    log::info!("disconnected");
+    Ok(())
+}
+
+fn open(conn: &Connection, pairs: &Pairs, diag: &mut Diagnostics) -> DriverResult<()> {
+    if lock(&conn.state).session.is_some() {
+        return Err(DriverError::new(SqlState::CONNECTION_IN_USE, "the connection is already open"));
+    }
+    let config = config::resolve(pairs, &platform::dsn_value);
+    start_log(&config, diag);
+    for warning in &config.warnings {
+        diag.push_warning(SqlState::INVALID_CONNECTION_STRING_ATTRIBUTE, warning);
+    }
+    let login_timeout = lock(&conn.state).attrs.login_timeout;
+    let engine = open_engine(&config, login_timeout)?;
+    log::info!("connected to {} (DSN {:?})", config.api_base_url, config.dsn);
+    lock(&conn.state).session = Some(Session {
+        engine: Arc::new(engine),
+        config,
+        alive: true,
+    });
+    Ok(())
+}
+
+fn start_log(config: &Config, diag: &mut Diagnostics) {
+    let Some(path) = &config.logfile else {
+        return;
+    };
+    if let Err(e) = driver_log::configure(path, config.verbosity) {
+        let message = format!("the log file {} cannot be opened: {e}", path.display());
+        diag.push_warning(SqlState::GENERAL_WARNING, message);
+    }
+}
+
+/// Builds the client and the engine, and verifies the credentials with one request.
+fn open_engine(config: &Config, login_timeout: u64) -> DriverResult<hubdb_sql::Engine> {
+    if config.auth_scheme == AuthScheme::OAuth {
+        return Err(DriverError::not_implemented(
+            "AuthScheme=OAuth in this release; use AuthScheme=PrivateApp with PrivateAppToken",
+        ));
+    }
+    let token = config.token.clone().ok_or_else(|| {
+        DriverError::new(
+            SqlState::INVALID_AUTHORIZATION,
+            "no PrivateAppToken: set it in the DSN or the connection string, or pass it as the password",
+        )
+    })?;
+    let mut client_config = hubdb::ClientConfig::new(config.api_base_url.clone(), token);
+    if !config.timeout.is_zero() {
+        client_config.timeout = config.timeout;
+    }
+    let client = hubdb::Client::new(client_config)
+        .map_err(|e| error::from_hubdb(&e, Phase::Connect))?;
+    verify(&client, connect_timeout(config, login_timeout))?;
+    Ok(hubdb_sql::Engine::new(client, hubdb_sql::EngineOptions::default()))
+}
+
+/// `SQL_ATTR_LOGIN_TIMEOUT` when set, else the Timeout property (0 = none).
+fn connect_timeout(config: &Config, login_timeout: u64) -> Option<Duration> {
+    if login_timeout > 0 {
+        return Some(Duration::from_secs(login_timeout));
+    }
+    (!config.timeout.is_zero()).then_some(config.timeout)
+}
+
+fn verify(client: &hubdb::Client, timeout: Option<Duration>) -> DriverResult<()> {
+    let tables = runtime::block_on(client.list_tables(hubdb::Version::Draft), timeout)?;
+    tables.map_err(|e| error::from_hubdb(&e, Phase::Connect))?;
+    Ok(())
+}
