@@ -13,7 +13,7 @@ use crate::{
     ClientConfig, Error, ErrorKind, PageToken, Row, RowPage, RowQuery, Secret, Table, Version,
 };
 
-const HUBDB: &str = "/cms/v3/hubdb";
+pub(crate) const HUBDB: &str = "/cms/v3/hubdb";
 
 /// Bounds on page loops, so a server that keeps saying "more" cannot hold a scan forever:
 /// 10,000 rows per table and 1,000 tables per account (reference §11.1) fit far below them.
@@ -42,6 +42,10 @@ impl Client {
     /// Replaces the Bearer token of this client and its clones, e.g. after an OAuth refresh.
     pub fn set_token(&self, token: Secret) {
         self.transport.set_token(token);
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
     }
 
     /// HTTP requests sent by this client and its clones, retries included.
@@ -203,7 +207,7 @@ fn too_many_pages(what: &str) -> Error {
     )
 }
 
-fn table_path(table: &str, version: Version) -> String {
+pub(crate) fn table_path(table: &str, version: Version) -> String {
     let table = encode(table);
     match version {
         Version::Published => format!("{HUBDB}/tables/{table}"),
@@ -219,7 +223,7 @@ fn rows_path(table: &str, version: Version) -> String {
     }
 }
 
-fn row_path(table: &str, version: Version, row_id: i64) -> String {
+pub(crate) fn row_path(table: &str, version: Version, row_id: i64) -> String {
     let table = encode(table);
     match version {
         Version::Published => format!("{HUBDB}/tables/{table}/rows/{row_id}"),

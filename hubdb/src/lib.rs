@@ -9,6 +9,8 @@
 //!   retry 5xx and dropped connections; all retries are bounded by `max_retries`;
 //! - `RowQuery.properties == Some(vec![])` is sent as `properties=hs_id`: the row id comes at
 //!   the row's top level anyway, so no own column is returned (§8.3);
+//! - writes (row create/update/replace/delete, publish, reset) change the draft table and are
+//!   retried only after a 429, which HubSpot sends before carrying a request out;
 //! - TLS is rustls with the `ring` provider and the platform's trust store;
 //! - secrets live in [`Secret`], which prints redacted; errors never carry one.
 
@@ -21,6 +23,7 @@ mod query;
 mod retry;
 mod secret;
 mod wire;
+mod writes;
 
 pub use client::Client;
 pub use config::{ClientConfig, DEFAULT_BASE_URL};

@@ -206,3 +206,34 @@ pub enum PageToken {
     After(String),
     Offset(u64),
 }
+
+/// The writable part of a row (reference §4.6): cells keyed by column name in HubDB's wire
+/// forms, and the dynamic-page fields. `None` fields are not sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RowWrite {
+    pub values: serde_json::Map<String, serde_json::Value>,
+    pub path: Option<String>,
+    pub name: Option<String>,
+    pub child_table_id: Option<i64>,
+}
+
+impl RowWrite {
+    /// The `HubDbTableRowV3Request` body; with `id` for batch updates (§4.6).
+    pub fn to_json(&self, id: Option<i64>) -> serde_json::Value {
+        let mut body = serde_json::Map::new();
+        if let Some(id) = id {
+            body.insert("id".into(), id.to_string().into());
+        }
+        body.insert("values".into(), self.values.clone().into());
+        if let Some(path) = &self.path {
+            body.insert("path".into(), path.clone().into());
+        }
+        if let Some(name) = &self.name {
+            body.insert("name".into(), name.clone().into());
+        }
+        if let Some(child) = self.child_table_id {
+            body.insert("childTableId".into(), child.into());
+        }
+        body.into()
+    }
+}
