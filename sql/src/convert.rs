@@ -179,7 +179,7 @@ fn multiselect_text(column: &CellColumn, value: &Value) -> Result<String, String
         .filter(|v| !v.is_null())
         .map(|item| {
             let name = option_name(item)?;
-            let id = item.get("id").map(|id| scalar_text(id)).transpose()?;
+            let id = item.get("id").map(scalar_text).transpose()?;
             let rank = column
                 .options
                 .iter()

@@ -39,8 +39,8 @@ pub(crate) fn parse(sql: &str) -> Result<Parsed, SqlError> {
     }
 }
 
-/// `[name]` (Access, SQL Server, Excel's query builder) becomes `"name"`. A `[` right after
-/// a name, `]` or `)` is left alone: there it indexes an array.
+/// `[name]` (Access, SQL Server, Excel's query builder) becomes `"name"`. A `[` directly
+/// after a name, `]` or `)` is left alone: there it indexes an array.
 fn brackets_to_quotes(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
@@ -66,9 +66,7 @@ fn brackets_to_quotes(sql: &str) -> String {
             }
             None => out.push(c),
         }
-        if !c.is_whitespace() {
-            previous = c;
-        }
+        previous = c;
     }
     out
 }

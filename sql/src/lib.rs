@@ -25,6 +25,11 @@ mod scan;
 mod source;
 mod types;
 
+#[cfg(test)]
+mod engine_tests;
+#[cfg(test)]
+mod testing;
+
 /// The Arrow the engine produces; the driver uses this one, never a second version.
 pub use datafusion::arrow;
 

@@ -10,11 +10,14 @@ use hubdb::{Table, Version};
 use crate::error::SqlError;
 use crate::source::HubDbSource;
 
+/// When a version's table list was fetched, and the list.
+type CachedTables = HashMap<Version, (Instant, Arc<Vec<Table>>)>;
+
 /// Both versions' table lists, fetched lazily and kept for a while.
 pub(crate) struct Metadata {
     source: Arc<dyn HubDbSource>,
     ttl: Duration,
-    cache: Mutex<HashMap<Version, (Instant, Arc<Vec<Table>>)>>,
+    cache: Mutex<CachedTables>,
 }
 
 impl Metadata {
@@ -101,7 +104,7 @@ impl Metadata {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Version, (Instant, Arc<Vec<Table>>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CachedTables> {
         self.cache
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -70,6 +70,7 @@ fn filter_kind(column: &LayoutColumn) -> Option<FilterKind> {
 /// The filters for one conjunct of a WHERE clause, or `None` when it stays local.
 pub(crate) fn push_down(expr: &Expr, layout: &TableLayout) -> Option<Pushed> {
     match expr {
+        Expr::BinaryExpr(binary) if binary.op == Operator::Or => any_of(expr, layout),
         Expr::BinaryExpr(binary) => comparison(binary, layout),
         Expr::InList(list) if !list.negated => {
             let (column, kind) = column_of(&list.expr, layout)?;
@@ -142,6 +143,48 @@ fn comparison(binary: &BinaryExpr, layout: &TableLayout) -> Option<Pushed> {
     };
     let value = wire_value(column, kind, literal)?;
     pushed(vec![filter(column, op, value)?], kind)
+}
+
+/// `a = 1 OR a = 2` (DataFusion writes short IN lists this way) is `a IN (1, 2)`.
+fn any_of(expr: &Expr, layout: &TableLayout) -> Option<Pushed> {
+    let mut alternatives = Vec::new();
+    collect_alternatives(expr, &mut alternatives)?;
+    let first = alternatives.first()?.0;
+    let (column, kind) = column_of(first, layout)?;
+    if alternatives.iter().any(|(c, _)| *c != first) {
+        return None;
+    }
+    let values = alternatives
+        .iter()
+        .map(|(_, value)| wire_value(column, kind, value))
+        .collect::<Option<Vec<_>>>()?;
+    in_list(column, kind, values)
+}
+
+/// The `column = literal` alternatives of an OR tree, or `None` if it has others.
+fn collect_alternatives<'a>(
+    expr: &'a Expr,
+    out: &mut Vec<(&'a Expr, &'a ScalarValue)>,
+) -> Option<()> {
+    let Expr::BinaryExpr(binary) = expr else {
+        return None;
+    };
+    match binary.op {
+        Operator::Or => {
+            collect_alternatives(&binary.left, out)?;
+            collect_alternatives(&binary.right, out)
+        }
+        Operator::Eq => {
+            let pair = match (literal_of(&binary.left), literal_of(&binary.right)) {
+                (None, Some(value)) => (binary.left.as_ref(), value),
+                (Some(value), None) => (binary.right.as_ref(), value),
+                _ => return None,
+            };
+            out.push(pair);
+            Some(())
+        }
+        _ => None,
+    }
 }
 
 /// `IN` sends one comma-separated parameter (§8.4); values holding a comma cannot be sent.

@@ -146,7 +146,8 @@ impl TableProvider for HubDbTable {
             Some(indices) => indices.clone(),
             None => (0..self.layout.columns.len()).collect(),
         };
-        if self.pushdown.projection && projection.is_some() {
+        let all_columns = indices.len() == self.layout.columns.len();
+        if self.pushdown.projection && !all_columns {
             query.properties = Some(properties(&self.layout, &indices));
         }
         let scan = HubDbScanExec::new(self, indices, query);
