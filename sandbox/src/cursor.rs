@@ -37,7 +37,10 @@ pub fn decode(cursor: &str, scope: &str) -> Option<usize> {
 /// FNV-1a over the salt, the scope and the position.
 fn checksum(position: u32, scope: &str) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
-    let data = SALT.bytes().chain(scope.bytes()).chain(position.to_be_bytes());
+    let data = SALT
+        .bytes()
+        .chain(scope.bytes())
+        .chain(position.to_be_bytes());
     for byte in data {
         hash ^= u32::from(byte);
         hash = hash.wrapping_mul(0x0100_0193);
@@ -48,7 +51,10 @@ fn checksum(position: u32, scope: &str) -> u32 {
 fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let group = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
+        let group = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(ALPHABET[(group >> (18 - 6 * i) & 0x3f) as usize] as char);
@@ -61,11 +67,12 @@ fn base64_encode(bytes: &[u8]) -> String {
 }
 
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 4 != 0 {
+    let chunks = text.as_bytes().chunks_exact(4);
+    if !chunks.remainder().is_empty() {
         return None;
     }
     let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    for chunk in text.as_bytes().chunks(4) {
+    for chunk in chunks {
         let padding = chunk.iter().rev().take_while(|&&c| c == b'=').count();
         if padding > 2 {
             return None;
@@ -87,7 +94,10 @@ mod tests {
     #[test]
     fn a_cursor_needs_url_encoding() {
         let cursor = encode(1000, "scope");
-        assert!(cursor.contains('+') && cursor.contains('/') && cursor.ends_with('='), "{cursor}");
+        assert!(
+            cursor.contains('+') && cursor.contains('/') && cursor.ends_with('='),
+            "{cursor}"
+        );
     }
 
     #[test]

@@ -64,7 +64,11 @@ impl IntoResponse for ApiError {
         body.insert("category".into(), json!(self.category));
         body.extend(self.extra);
         let mut response = json_response(self.status, &Value::Object(body));
-        set_header(&mut response, HeaderName::from_static(CORRELATION_HEADER), &correlation_id);
+        set_header(
+            &mut response,
+            HeaderName::from_static(CORRELATION_HEADER),
+            &correlation_id,
+        );
         for (name, value) in self.headers {
             set_header(&mut response, name, &value);
         }
@@ -124,6 +128,9 @@ mod tests {
         let lengths: Vec<usize> = parts.iter().map(|part| part.len()).collect();
         assert_eq!(lengths, [8, 4, 4, 4, 12]);
         assert!(parts[2].starts_with('4'));
-        assert!(matches!(parts[3].chars().next(), Some('8'..='9' | 'a'..='b')));
+        assert!(matches!(
+            parts[3].chars().next(),
+            Some('8'..='9' | 'a'..='b')
+        ));
     }
 }

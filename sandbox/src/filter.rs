@@ -60,11 +60,17 @@ const OPERATOR_NAMES: [(&str, Op); 15] = [
 
 impl Op {
     pub fn parse(name: &str) -> Option<Op> {
-        OPERATOR_NAMES.iter().find(|(n, _)| *n == name).map(|(_, op)| *op)
+        OPERATOR_NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, op)| *op)
     }
 
     pub fn name(self) -> &'static str {
-        OPERATOR_NAMES.iter().find(|(_, op)| *op == self).map_or("eq", |(n, _)| n)
+        OPERATOR_NAMES
+            .iter()
+            .find(|(_, op)| *op == self)
+            .map_or("eq", |(n, _)| n)
     }
 }
 
@@ -240,7 +246,11 @@ fn negated(op: Op) -> bool {
 }
 
 /// Builds a predicate from a test on a present cell; empty cells follow [`negated`].
-fn on_cell(field: Field, op: Op, test: impl Fn(&Cell) -> bool + Send + Sync + 'static) -> Predicate {
+fn on_cell(
+    field: Field,
+    op: Op,
+    test: impl Fn(&Cell) -> bool + Send + Sync + 'static,
+) -> Predicate {
     let keep_empty = negated(op);
     Box::new(move |row| match field.cell(row) {
         Some(cell) => test(&cell) != negated(op),
@@ -249,7 +259,10 @@ fn on_cell(field: Field, op: Op, test: impl Fn(&Cell) -> bool + Send + Sync + 's
 }
 
 fn list(value: &str) -> Vec<String> {
-    value.split(',').map(|item| item.trim().to_string()).collect()
+    value
+        .split(',')
+        .map(|item| item.trim().to_string())
+        .collect()
 }
 
 fn text_test(field: Field, op: Op, value: &str) -> Predicate {
@@ -276,7 +289,9 @@ fn like(text: &[char], pattern: &[char]) -> bool {
         None => text.is_empty(),
         Some(('%', rest)) => (0..=text.len()).any(|skip| like(&text[skip..], rest)),
         Some(('_', rest)) => !text.is_empty() && like(&text[1..], rest),
-        Some(('\\', [literal, rest @ ..])) => text.first() == Some(literal) && like(&text[1..], rest),
+        Some(('\\', [literal, rest @ ..])) => {
+            text.first() == Some(literal) && like(&text[1..], rest)
+        }
         Some((literal, rest)) => text.first() == Some(literal) && like(&text[1..], rest),
     }
 }
@@ -304,7 +319,9 @@ fn number_test(field: Field, op: Op, value: &str) -> Result<Predicate, ApiError>
         _ => parse_number(value).map(|number| vec![number]),
     }?;
     Ok(on_cell(field, op, move |cell| {
-        let Cell::Number(number) = cell else { return false };
+        let Cell::Number(number) = cell else {
+            return false;
+        };
         numbers.iter().any(|wanted| compare(op, *number, *wanted))
     }))
 }
@@ -313,7 +330,9 @@ fn time_test(field: Field, op: Op, value: &str) -> Result<Predicate, ApiError> {
     let wanted = parse_time_filter(value, Utc::now().timestamp_millis())
         .ok_or_else(|| ApiError::validation(format!("{value} is not epoch milliseconds")))?;
     Ok(on_cell(field, op, move |cell| {
-        let Cell::Millis(millis) = cell else { return false };
+        let Cell::Millis(millis) = cell else {
+            return false;
+        };
         compare(op, *millis as f64, wanted as f64)
     }))
 }
@@ -325,7 +344,13 @@ pub fn parse_time_filter(value: &str, now: i64) -> Option<i64> {
     if let Ok(millis) = value.parse::<i64>() {
         return Some(millis);
     }
-    let units: [(&str, i64); 5] = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)];
+    let units: [(&str, i64); 5] = [
+        ("ms", 1),
+        ("s", 1_000),
+        ("m", 60_000),
+        ("h", 3_600_000),
+        ("d", 86_400_000),
+    ];
     let (amount, unit) = units
         .iter()
         .find_map(|(suffix, unit)| Some((value.strip_suffix(suffix)?, *unit)))?;
@@ -344,7 +369,9 @@ fn boolean_test(field: Field, op: Op, value: &str) -> Result<Predicate, ApiError
 }
 
 fn select_test(field: Field, op: Op, value: &str) -> Predicate {
-    let Field::Column(column) = &field else { return Box::new(|_| false) };
+    let Field::Column(column) = &field else {
+        return Box::new(|_| false);
+    };
     let tokens = match op {
         Op::In | Op::NotIn => list(value),
         _ => vec![value.to_string()],
@@ -352,7 +379,8 @@ fn select_test(field: Field, op: Op, value: &str) -> Predicate {
     let ids = option_ids(column, &tokens);
     on_cell(field, op, move |cell| {
         let Cell::Select(id) = cell else { return false };
-        ids.iter().any(|wanted| wanted.as_deref() == Some(id.as_str()))
+        ids.iter()
+            .any(|wanted| wanted.as_deref() == Some(id.as_str()))
     })
 }
 
@@ -366,7 +394,9 @@ fn option_ids(column: &Column, tokens: &[String]) -> Vec<Option<String>> {
 fn set_test(field: Field, op: Op, value: &str) -> Predicate {
     let tokens = list(value);
     let wanted: Vec<Option<String>> = match &field {
-        Field::Column(column) if column.kind == ColumnType::MultiSelect => option_ids(column, &tokens),
+        Field::Column(column) if column.kind == ColumnType::MultiSelect => {
+            option_ids(column, &tokens)
+        }
         _ => tokens.into_iter().map(Some).collect(),
     };
     on_cell(field, op, move |cell| {
@@ -387,14 +417,20 @@ fn location_test(field: Field, op: Op, value: &str) -> Result<Predicate, ApiErro
     let bad = || ApiError::validation(format!("{value} is not lat,long"));
     let (lat, long) = value.split_once(',').ok_or_else(bad)?;
     let (lat, long) = (parse_number(lat)?, parse_number(long)?);
-    Ok(on_cell(field, op, move |cell| {
-        matches!(cell, Cell::Location { lat: a, long: b } if *a == lat && *b == long)
-    }))
+    Ok(on_cell(
+        field,
+        op,
+        move |cell| matches!(cell, Cell::Location { lat: a, long: b } if *a == lat && *b == long),
+    ))
 }
 
 fn image_test(field: Field, op: Op, value: &str) -> Predicate {
     let wanted = value.to_string();
-    on_cell(field, op, move |cell| matches!(cell, Cell::Image { url, .. } if *url == wanted))
+    on_cell(
+        field,
+        op,
+        move |cell| matches!(cell, Cell::Image { url, .. } if *url == wanted),
+    )
 }
 
 #[cfg(test)]

@@ -46,14 +46,24 @@ fn version() -> Version {
 /// Ids of the rows a filter keeps.
 fn keeps(key: &str, value: &str) -> Vec<u64> {
     let version = version();
-    let predicate = compile(&version, key, value).unwrap_or_else(|e| panic!("{key}={value}: {e:?}"));
-    version.rows.iter().filter(|row| predicate(row)).map(|row| row.id).collect()
+    let predicate =
+        compile(&version, key, value).unwrap_or_else(|e| panic!("{key}={value}: {e:?}"));
+    version
+        .rows
+        .iter()
+        .filter(|row| predicate(row))
+        .map(|row| row.id)
+        .collect()
 }
 
 fn assert_rejected(key: &str, value: &str) {
     let error = compile(&version(), key, value).err();
     let error = error.unwrap_or_else(|| panic!("{key}={value} should be refused"));
-    assert_eq!((error.status.as_u16(), error.category), (400, "VALIDATION_ERROR"), "{key}");
+    assert_eq!(
+        (error.status.as_u16(), error.category),
+        (400, "VALIDATION_ERROR"),
+        "{key}"
+    );
 }
 
 #[test]
@@ -191,7 +201,10 @@ fn select_matches_option_id_or_name() {
 fn select_digits_are_an_id_when_one_matches_else_a_name() {
     let version = version();
     let column = version.column("colour").unwrap();
-    assert_eq!(column.resolve_option("4").map(|o| o.name.as_str()), Some("7"));
+    assert_eq!(
+        column.resolve_option("4").map(|o| o.name.as_str()),
+        Some("7")
+    );
     assert_eq!(column.resolve_option("7").map(|o| o.id.as_str()), Some("4"));
 }
 

@@ -59,7 +59,11 @@ impl RateLimiter {
         let now = Instant::now();
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         let entry = windows.entry(token.to_string()).or_default();
-        while entry.hits.front().is_some_and(|hit| now.duration_since(*hit) >= self.window) {
+        while entry
+            .hits
+            .front()
+            .is_some_and(|hit| now.duration_since(*hit) >= self.window)
+        {
             entry.hits.pop_front();
         }
         let unlimited = self.limit == 0;
@@ -67,12 +71,16 @@ impl RateLimiter {
             entry.hits.push_back(now);
             entry.total += 1;
             let remaining = (self.limit as usize).saturating_sub(entry.hits.len()) as u32;
-            return Verdict::Allowed { remaining, daily_used: entry.total };
+            return Verdict::Allowed {
+                remaining,
+                daily_used: entry.total,
+            };
         }
         entry.rejected += 1;
         let oldest = entry.hits.front().copied().unwrap_or(now);
         let wait = self.window.saturating_sub(now.duration_since(oldest));
-        let retry_after = (entry.rejected % 2 == 1).then(|| wait.as_secs_f64().ceil().max(1.0) as u64);
+        let retry_after =
+            (entry.rejected % 2 == 1).then(|| wait.as_secs_f64().ceil().max(1.0) as u64);
         Verdict::Limited { retry_after }
     }
 }
@@ -84,7 +92,10 @@ pub async fn guard(State(state): State<Arc<AppState>>, request: Request, next: N
         Err(error) => return error.into_response(),
     };
     let (remaining, daily_used) = match state.limiter.check(&token) {
-        Verdict::Allowed { remaining, daily_used } => (remaining, daily_used),
+        Verdict::Allowed {
+            remaining,
+            daily_used,
+        } => (remaining, daily_used),
         Verdict::Limited { retry_after } => return rate_limited(&state.limiter, retry_after),
     };
     if !state.latency.is_zero() {
@@ -97,7 +108,10 @@ pub async fn guard(State(state): State<Arc<AppState>>, request: Request, next: N
 
 /// The bearer token, or the 401 / 403 HubSpot sends (§10.2).
 fn authenticate(tokens: &Tokens, request: &Request) -> Result<String, ApiError> {
-    let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let header = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let token = header
         .and_then(|value| value.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
@@ -113,8 +127,10 @@ fn unauthenticated() -> ApiError {
     let message = "Authentication credentials not found. This API supports both API Key and OAuth 2.0 \
                    authentication and you can find more details at \
                    https://developers.hubspot.com/docs/methods/auth/oauth-overview";
-    ApiError::new(StatusCode::UNAUTHORIZED, "INVALID_AUTHENTICATION", message)
-        .with_header(HeaderName::from_static("x-hubspot-auth-failure"), "401 Unauthorized".into())
+    ApiError::new(StatusCode::UNAUTHORIZED, "INVALID_AUTHENTICATION", message).with_header(
+        HeaderName::from_static("x-hubspot-auth-failure"),
+        "401 Unauthorized".into(),
+    )
 }
 
 fn missing_scopes() -> ApiError {
@@ -126,7 +142,10 @@ fn missing_scopes() -> ApiError {
     }]);
     ApiError::new(StatusCode::FORBIDDEN, "MISSING_SCOPES", message)
         .with("errors", detail)
-        .with("links", json!({"scopes": "https://developers.hubspot.com/scopes"}))
+        .with(
+            "links",
+            json!({"scopes": "https://developers.hubspot.com/scopes"}),
+        )
 }
 
 /// 429 with HubSpot's `errorType` and `policyName`, plus `category` so that the body stays
@@ -148,13 +167,24 @@ fn rate_limited(limiter: &RateLimiter, retry_after: Option<u64>) -> Response {
     response
 }
 
-fn add_rate_headers(response: &mut Response, limiter: &RateLimiter, remaining: u32, daily_used: u64) {
+fn add_rate_headers(
+    response: &mut Response,
+    limiter: &RateLimiter,
+    remaining: u32,
+    daily_used: u64,
+) {
     let pairs = [
-        ("x-hubspot-ratelimit-interval-milliseconds", limiter.window.as_millis().to_string()),
+        (
+            "x-hubspot-ratelimit-interval-milliseconds",
+            limiter.window.as_millis().to_string(),
+        ),
         ("x-hubspot-ratelimit-max", limiter.limit.to_string()),
         ("x-hubspot-ratelimit-remaining", remaining.to_string()),
         ("x-hubspot-ratelimit-daily", DAILY_LIMIT.to_string()),
-        ("x-hubspot-ratelimit-daily-remaining", DAILY_LIMIT.saturating_sub(daily_used).to_string()),
+        (
+            "x-hubspot-ratelimit-daily-remaining",
+            DAILY_LIMIT.saturating_sub(daily_used).to_string(),
+        ),
     ];
     for (name, value) in pairs {
         set_header(response, HeaderName::from_static(name), &value);
@@ -168,10 +198,24 @@ mod tests {
     #[test]
     fn the_window_refuses_past_the_limit_and_retry_after_alternates() {
         let limiter = RateLimiter::new(2, Duration::from_secs(10));
-        assert!(matches!(limiter.check("t"), Verdict::Allowed { remaining: 1, .. }));
-        assert!(matches!(limiter.check("t"), Verdict::Allowed { remaining: 0, .. }));
-        assert!(matches!(limiter.check("t"), Verdict::Limited { retry_after: Some(10) }));
-        assert!(matches!(limiter.check("t"), Verdict::Limited { retry_after: None }));
+        assert!(matches!(
+            limiter.check("t"),
+            Verdict::Allowed { remaining: 1, .. }
+        ));
+        assert!(matches!(
+            limiter.check("t"),
+            Verdict::Allowed { remaining: 0, .. }
+        ));
+        assert!(matches!(
+            limiter.check("t"),
+            Verdict::Limited {
+                retry_after: Some(10)
+            }
+        ));
+        assert!(matches!(
+            limiter.check("t"),
+            Verdict::Limited { retry_after: None }
+        ));
         assert!(matches!(limiter.check("other"), Verdict::Allowed { .. }));
     }
 

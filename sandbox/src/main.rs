@@ -51,7 +51,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<SandboxConfig, S
             "--seed" => config.seed = Seed::from_file(&value).map_err(|e| e.to_string())?,
             "--latency-ms" => config.latency = Duration::from_millis(number(&flag, &value)?),
             "--rate-limit" => config.rate_limit = number(&flag, &value)?,
-            "--rate-window-ms" => config.rate_window = Duration::from_millis(number(&flag, &value)?),
+            "--rate-window-ms" => {
+                config.rate_window = Duration::from_millis(number(&flag, &value)?)
+            }
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -59,7 +61,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<SandboxConfig, S
 }
 
 fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
-    value.parse().map_err(|_| format!("{flag} wants a number, got {value}"))
+    value
+        .parse()
+        .map_err(|_| format!("{flag} wants a number, got {value}"))
 }
 
 /// SIGINT everywhere; SIGTERM too where there are Unix signals.
@@ -83,19 +87,35 @@ mod tests {
     use super::*;
 
     fn args(list: &[&str]) -> impl Iterator<Item = String> {
-        list.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter()
+        list.iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     #[test]
     fn options_fill_the_configuration() {
         let config = parse_args(args(&[
-            "--port", "0", "--token", "a", "--token", "b", "--latency-ms", "5",
-            "--rate-limit", "7", "--rate-window-ms", "2000",
+            "--port",
+            "0",
+            "--token",
+            "a",
+            "--token",
+            "b",
+            "--latency-ms",
+            "5",
+            "--rate-limit",
+            "7",
+            "--rate-window-ms",
+            "2000",
         ]))
         .unwrap();
         assert_eq!(config.tokens, ["a", "b"]);
         assert_eq!(config.latency, Duration::from_millis(5));
-        assert_eq!((config.rate_limit, config.rate_window), (7, Duration::from_secs(2)));
+        assert_eq!(
+            (config.rate_limit, config.rate_window),
+            (7, Duration::from_secs(2))
+        );
     }
 
     #[test]

@@ -18,17 +18,29 @@ pub const MAX_LIMIT: usize = 1000;
 
 /// Query parameters of the row listing that are not filters.
 const ROW_PARAMETERS: [&str; 8] = [
-    "limit", "offset", "after", "sort", "properties", "archived", "portalId", "hapikey",
+    "limit",
+    "offset",
+    "after",
+    "sort",
+    "properties",
+    "archived",
+    "portalId",
+    "hapikey",
 ];
 
 /// Decodes a query string as HubSpot does: `+` is a space, `%XX` a byte.
 pub fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
     let raw = raw.unwrap_or("");
-    url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(raw.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 fn values<'a>(pairs: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
-    pairs.iter().filter(move |(key, _)| key == name).map(|(_, value)| value.as_str())
+    pairs
+        .iter()
+        .filter(move |(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
 }
 
 fn first<'a>(pairs: &'a [(String, String)], name: &'a str) -> Option<&'a str> {
@@ -73,9 +85,9 @@ fn parse_start(pairs: &[(String, String)], scope: &str) -> Result<usize, ApiErro
     }
     match first(pairs, "offset") {
         None => Ok(0),
-        Some(text) => text
-            .parse()
-            .map_err(|_| ApiError::validation(format!("offset must be a non-negative integer, got {text}"))),
+        Some(text) => text.parse().map_err(|_| {
+            ApiError::validation(format!("offset must be a non-negative integer, got {text}"))
+        }),
     }
 }
 
@@ -100,7 +112,10 @@ impl Page {
         }
         let after = cursor::encode(next, &self.scope);
         let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (key, value) in pairs.iter().filter(|(key, _)| key != "after" && key != "offset") {
+        for (key, value) in pairs
+            .iter()
+            .filter(|(key, _)| key != "after" && key != "offset")
+        {
             query.append_pair(key, value);
         }
         query.append_pair("after", &after);
@@ -119,7 +134,10 @@ pub fn list_rows(
     let limit = parse_limit(pairs)?;
     let (filters, filter_scope) = compile_filters(version, pairs)?;
     let sort = parse_sort(version, pairs)?;
-    let scope = format!("{listing}|{filter_scope}|{}", repeated_list(pairs, "sort").join(","));
+    let scope = format!(
+        "{listing}|{filter_scope}|{}",
+        repeated_list(pairs, "sort").join(",")
+    );
     let page = Page {
         start: parse_start(pairs, &scope)?,
         limit,
@@ -129,7 +147,11 @@ pub fn list_rows(
     let properties: Option<HashSet<String>> =
         (!properties.is_empty()).then(|| properties.into_iter().collect());
 
-    let mut rows: Vec<&Row> = version.rows.iter().filter(|row| filters.iter().all(|f| f(row))).collect();
+    let mut rows: Vec<&Row> = version
+        .rows
+        .iter()
+        .filter(|row| filters.iter().all(|f| f(row)))
+        .collect();
     sort_rows(&mut rows, &sort);
     let total = rows.len();
     let results: Vec<Value> = rows[page.range(total)]
@@ -150,7 +172,10 @@ fn compile_filters(
 ) -> Result<(Vec<Predicate>, String), ApiError> {
     let mut filters = Vec::new();
     let mut scope: Vec<String> = Vec::new();
-    for (key, value) in pairs.iter().filter(|(key, _)| !ROW_PARAMETERS.contains(&key.as_str())) {
+    for (key, value) in pairs
+        .iter()
+        .filter(|(key, _)| !ROW_PARAMETERS.contains(&key.as_str()))
+    {
         filters.push(filter::compile(version, key, value)?);
         scope.push(format!("{key}={value}"));
     }
@@ -159,7 +184,10 @@ fn compile_filters(
 }
 
 /// `sort=col` ascending, `sort=-col` descending, repeated for more keys (§8.2).
-fn parse_sort(version: &Version, pairs: &[(String, String)]) -> Result<Vec<(Field, bool)>, ApiError> {
+fn parse_sort(
+    version: &Version,
+    pairs: &[(String, String)],
+) -> Result<Vec<(Field, bool)>, ApiError> {
     let keys = repeated_list(pairs, "sort").into_iter().map(|key| {
         let (name, descending) = match key.strip_prefix('-') {
             Some(name) => (name.to_string(), true),
@@ -191,17 +219,26 @@ fn sort_key(field: &Field, row: &Row) -> Option<SortKey> {
         option.map_or(id.clone(), |option| option.name.clone())
     };
     let key = match cell.as_deref() {
-        None if column.is_some_and(|c| c.kind == crate::model::ColumnType::Boolean) => SortKey::Number(0.0),
+        None if column.is_some_and(|c| c.kind == crate::model::ColumnType::Boolean) => {
+            SortKey::Number(0.0)
+        }
         None => return None,
         Some(Cell::Text(text)) => SortKey::Text(text.clone()),
         Some(Cell::Number(number)) => SortKey::Number(*number),
         Some(Cell::Bool(flag)) => SortKey::Number(f64::from(u8::from(*flag))),
         Some(Cell::Millis(millis)) => SortKey::Number(*millis as f64),
         Some(Cell::Select(id)) => SortKey::Text(option_name(id)),
-        Some(Cell::Multi(ids)) => SortKey::Text(ids.iter().map(option_name).collect::<Vec<_>>().join(";")),
+        Some(Cell::Multi(ids)) => {
+            SortKey::Text(ids.iter().map(option_name).collect::<Vec<_>>().join(";"))
+        }
         Some(Cell::Location { lat, .. }) => SortKey::Number(*lat),
         Some(Cell::Image { url, .. }) => SortKey::Text(url.clone()),
-        Some(Cell::Foreign(refs)) => SortKey::Text(refs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(";")),
+        Some(Cell::Foreign(refs)) => SortKey::Text(
+            refs.iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+        ),
         Some(Cell::Json(value)) => SortKey::Text(value.to_string()),
     };
     Some(key)
@@ -212,7 +249,12 @@ fn sort_key(field: &Field, row: &Row) -> Option<SortKey> {
 fn sort_rows(rows: &mut Vec<&Row>, sort: &[(Field, bool)]) {
     let mut keyed: Vec<(Vec<Option<SortKey>>, &Row)> = rows
         .iter()
-        .map(|row| (sort.iter().map(|(field, _)| sort_key(field, row)).collect(), *row))
+        .map(|row| {
+            (
+                sort.iter().map(|(field, _)| sort_key(field, row)).collect(),
+                *row,
+            )
+        })
         .collect();
     keyed.sort_by(|(left_keys, left), (right_keys, right)| {
         let by_keys = sort.iter().enumerate().map(|(i, (_, descending))| {
@@ -281,7 +323,14 @@ type TableTest = Box<dyn Fn(&Table, &Version) -> bool>;
 
 /// `createdAt`, `createdAfter`, `createdBefore` and the `updated` ones (RFC 3339 date-times).
 fn time_filter(key: &str, value: &str) -> Result<Option<TableTest>, ApiError> {
-    let known = ["createdAt", "createdAfter", "createdBefore", "updatedAt", "updatedAfter", "updatedBefore"];
+    let known = [
+        "createdAt",
+        "createdAfter",
+        "createdBefore",
+        "updatedAt",
+        "updatedAfter",
+        "updatedBefore",
+    ];
     if !known.contains(&key) {
         return Ok(None);
     }
@@ -289,7 +338,11 @@ fn time_filter(key: &str, value: &str) -> Result<Option<TableTest>, ApiError> {
         .ok_or_else(|| ApiError::validation(format!("{key} must be a date-time, got {value}")))?;
     let key = key.to_string();
     Ok(Some(Box::new(move |table, version| {
-        let time = if key.starts_with("created") { table.created_at } else { version.updated_at };
+        let time = if key.starts_with("created") {
+            table.created_at
+        } else {
+            version.updated_at
+        };
         match &key[7..] {
             "After" => time > at,
             "Before" => time < at,
@@ -310,7 +363,10 @@ fn sort_tables(tables: &mut [(&Table, &Version)], sort: &[String]) -> Result<(),
             .collect(),
     };
     let allowed = ["name", "createdAt", "updatedAt", "createdBy", "updatedBy"];
-    if let Some((bad, _)) = keys.iter().find(|(name, _)| !allowed.contains(&name.as_str())) {
+    if let Some((bad, _)) = keys
+        .iter()
+        .find(|(name, _)| !allowed.contains(&name.as_str()))
+    {
         return Err(ApiError::validation(format!("Cannot sort tables by {bad}")));
     }
     tables.sort_by(|(a, av), (b, bv)| {
@@ -323,7 +379,9 @@ fn sort_tables(tables: &mut [(&Table, &Version)], sort: &[String]) -> Result<(),
             };
             if *descending { order.reverse() } else { order }
         });
-        by_keys.fold(Ordering::Equal, Ordering::then).then(a.id.cmp(&b.id))
+        by_keys
+            .fold(Ordering::Equal, Ordering::then)
+            .then(a.id.cmp(&b.id))
     });
     Ok(())
 }

@@ -80,7 +80,12 @@ fn options_json(column: &Column) -> Value {
     Value::Array(options.collect())
 }
 
-fn add_foreign_link(store: &Store, column: &Column, foreign_ids: bool, out: &mut Map<String, Value>) {
+fn add_foreign_link(
+    store: &Store,
+    column: &Column,
+    foreign_ids: bool,
+    out: &mut Map<String, Value>,
+) {
     if let Some(table_id) = column.foreign_table_id {
         out.insert("foreignTableId".into(), json!(table_id));
     }
@@ -88,7 +93,10 @@ fn add_foreign_link(store: &Store, column: &Column, foreign_ids: bool, out: &mut
         out.insert("foreignColumnId".into(), json!(column_id));
     }
     let target = column.foreign_table_id.and_then(|id| store.by_id(id));
-    let Some(version) = target.filter(|_| foreign_ids).and_then(|t| t.version(false)) else {
+    let Some(version) = target
+        .filter(|_| foreign_ids)
+        .and_then(|t| t.version(false))
+    else {
         return;
     };
     let ids = version.rows.iter().map(|row| {

@@ -61,7 +61,11 @@ impl Seed {
 
     pub fn from_json(text: &str) -> Result<Seed, SeedError> {
         let file: SeedFile = serde_json::from_str(text)?;
-        let tables = file.tables.into_iter().map(build_table).collect::<Result<_, _>>()?;
+        let tables = file
+            .tables
+            .into_iter()
+            .map(build_table)
+            .collect::<Result<_, _>>()?;
         Ok(Seed {
             store: Store { tables },
         })
@@ -178,14 +182,23 @@ fn build_table(seed: SeedTable) -> Result<Table, SeedError> {
     };
     let created_at = time(&seed.created_at).map_err(invalid)?;
     let updated_at = optional_time(&seed.updated_at, created_at).map_err(invalid)?;
-    let published_at = seed.published_at.as_deref().map(time).transpose().map_err(invalid)?;
+    let published_at = seed
+        .published_at
+        .as_deref()
+        .map(time)
+        .transpose()
+        .map_err(invalid)?;
     let columns = build_columns(&seed.columns).map_err(invalid)?;
     let mut rows = build_rows(&columns, &seed.rows, created_at, published_at).map_err(invalid)?;
     if let Some(generate) = &seed.generate {
         rows.extend(generate_rows(&columns, generate, created_at, published_at).map_err(invalid)?);
     }
     check_row_count(&rows).map_err(invalid)?;
-    let main = Version { columns, rows, updated_at };
+    let main = Version {
+        columns,
+        rows,
+        updated_at,
+    };
     let draft = match &seed.draft {
         Some(draft) => build_draft(draft, &main, created_at, published_at).map_err(invalid)?,
         None => main.clone(),
@@ -225,12 +238,19 @@ fn build_draft(
     }
     check_row_count(&rows)?;
     let updated_at = optional_time(&seed.updated_at, published.updated_at)?;
-    Ok(Version { columns, rows, updated_at })
+    Ok(Version {
+        columns,
+        rows,
+        updated_at,
+    })
 }
 
 fn check_row_count(rows: &[Row]) -> Result<(), String> {
     if rows.len() > MAX_ROWS_PER_TABLE {
-        return Err(format!("{} rows, more than {MAX_ROWS_PER_TABLE}", rows.len()));
+        return Err(format!(
+            "{} rows, more than {MAX_ROWS_PER_TABLE}",
+            rows.len()
+        ));
     }
     Ok(())
 }
@@ -250,11 +270,15 @@ fn build_columns(seeds: &[SeedColumn]) -> Result<Vec<Column>, String> {
 fn build_column(seed: &SeedColumn) -> Result<Column, String> {
     let kind = ColumnType::parse(&seed.kind)
         .ok_or_else(|| format!("column {}: unknown type {}", seed.name, seed.kind))?;
-    let options = seed.options.iter().enumerate().map(|(index, name)| SelectOption {
-        id: (index + 1).to_string(),
-        name: name.clone(),
-        order: index as i32,
-    });
+    let options = seed
+        .options
+        .iter()
+        .enumerate()
+        .map(|(index, name)| SelectOption {
+            id: (index + 1).to_string(),
+            name: name.clone(),
+            order: index as i32,
+        });
     Ok(Column {
         id: seed.id,
         name: seed.name.clone(),
@@ -293,7 +317,11 @@ fn build_rows(
     rows.collect()
 }
 
-fn fill_cells(row: &mut Row, columns: &[Column], values: &Map<String, Value>) -> Result<(), String> {
+fn fill_cells(
+    row: &mut Row,
+    columns: &[Column],
+    values: &Map<String, Value>,
+) -> Result<(), String> {
     for (name, value) in values {
         let column = columns
             .iter()
@@ -329,7 +357,12 @@ fn generate_rows(
                 updated_at: None,
                 values,
             };
-            let mut rows = build_rows(columns, std::slice::from_ref(&seed), created_at, published_at)?;
+            let mut rows = build_rows(
+                columns,
+                std::slice::from_ref(&seed),
+                created_at,
+                published_at,
+            )?;
             let mut row = rows.pop().ok_or("no row generated")?;
             row.created_at = created_at + n as i64 * 1_000;
             row.updated_at = row.created_at;
@@ -345,7 +378,11 @@ impl Generator {
             Generator::Template(template) => Value::String(fill_template(template, n)),
             Generator::Cycle(items) if items.is_empty() => Value::Null,
             Generator::Cycle(items) => items[(n - 1) % items.len()].clone(),
-            Generator::Linear { start, step, modulo } => {
+            Generator::Linear {
+                start,
+                step,
+                modulo,
+            } => {
                 let k = (n as u64 - 1) % modulo.unwrap_or(u64::MAX);
                 let raw = start + step * k as f64;
                 crate::values::number_json((raw * 10_000.0).round() / 10_000.0)
@@ -358,7 +395,9 @@ impl Generator {
 fn fill_template(template: &str, n: usize) -> String {
     let mut out = template.replace("{n}", &n.to_string());
     while let Some(start) = out.find("{n:0") {
-        let Some(len) = out[start..].find('}') else { break };
+        let Some(len) = out[start..].find('}') else {
+            break;
+        };
         let width: usize = out[start + 4..start + len].parse().unwrap_or(0);
         out.replace_range(start..=start + len, &format!("{n:0width$}"));
     }
@@ -391,7 +430,10 @@ mod tests {
 
     #[test]
     fn words_count_through_the_lists() {
-        let lists = vec![vec!["Oak".to_string(), "Pine".to_string()], vec!["Desk".to_string()]];
+        let lists = vec![
+            vec!["Oak".to_string(), "Pine".to_string()],
+            vec!["Desk".to_string()],
+        ];
         assert_eq!(pick_words(&lists, 0), "Oak Desk");
         assert_eq!(pick_words(&lists, 3), "Pine Desk");
     }

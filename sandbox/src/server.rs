@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::Uri;
 use axum::http::StatusCode;
+use axum::http::Uri;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -40,7 +40,10 @@ impl AppState {
         without_scope.insert(NO_SCOPE_TOKEN.to_string());
         AppState {
             store: RwLock::new(config.seed.store),
-            tokens: Tokens { full, without_scope },
+            tokens: Tokens {
+                full,
+                without_scope,
+            },
             limiter: RateLimiter::new(config.rate_limit, config.rate_window),
             latency: config.latency,
             log: Mutex::new(Vec::new()),
@@ -64,7 +67,9 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     PREFIXES
         .iter()
-        .fold(Router::new(), |app, prefix| app.merge(hubdb_routes(prefix, state.clone())))
+        .fold(Router::new(), |app, prefix| {
+            app.merge(hubdb_routes(prefix, state.clone()))
+        })
         .fallback(not_found_route)
         .layer(middleware::from_fn_with_state(state.clone(), log_requests))
         .route(
@@ -118,7 +123,11 @@ type RowPath = Path<(String, String)>;
 
 fn ok(body: &Value) -> Response {
     let mut response = json_response(StatusCode::OK, body);
-    set_header(&mut response, CORRELATION_HEADER.parse().expect("static"), &new_correlation_id());
+    set_header(
+        &mut response,
+        CORRELATION_HEADER.parse().expect("static"),
+        &new_correlation_id(),
+    );
     response
 }
 
@@ -166,7 +175,9 @@ async fn table(
     let pairs = parse_query(query.as_deref());
     let store = state.store();
     let (table, version) = find_version(&store, &id_or_name, &pairs, draft)?;
-    let foreign_ids = pairs.iter().any(|(k, v)| k == "includeForeignIds" && v == "true");
+    let foreign_ids = pairs
+        .iter()
+        .any(|(k, v)| k == "includeForeignIds" && v == "true");
     Ok(ok(&table_json(&store, table, version, foreign_ids)))
 }
 
@@ -205,7 +216,11 @@ async fn row(
 }
 
 /// Records method, path, decoded query and status of every request but the admin ones.
-async fn log_requests(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+async fn log_requests(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
     let query = parse_query(request.uri().query());
@@ -216,7 +231,11 @@ async fn log_requests(State(state): State<Arc<AppState>>, request: Request, next
         query,
         status: response.status().as_u16(),
     };
-    state.log.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
+    state
+        .log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(entry);
     response
 }
 

@@ -115,7 +115,10 @@ fn parse_text(value: &Value, max_chars: usize) -> Result<String, String> {
 fn parse_number(value: &Value) -> Result<f64, String> {
     match value {
         Value::Number(number) => number.as_f64().ok_or_else(|| "not a number".to_string()),
-        Value::String(text) => text.trim().parse().map_err(|_| format!("not a number: {text}")),
+        Value::String(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| format!("not a number: {text}")),
         _ => Err("expected a number".into()),
     }
 }
@@ -211,7 +214,9 @@ fn parse_location(value: &Value) -> Result<Cell, String> {
 }
 
 fn parse_image(value: &Value) -> Result<Cell, String> {
-    let url = value.as_str().or_else(|| value.get("url").and_then(Value::as_str));
+    let url = value
+        .as_str()
+        .or_else(|| value.get("url").and_then(Value::as_str));
     let url = url.ok_or("expected an image {\"url\"}")?;
     Ok(Cell::Image {
         url: url.to_string(),
@@ -254,8 +259,16 @@ mod tests {
             kind,
             description: None,
             options: vec![
-                SelectOption { id: "1".into(), name: "Outlet".into(), order: 0 },
-                SelectOption { id: "2".into(), name: "Flagship".into(), order: 1 },
+                SelectOption {
+                    id: "1".into(),
+                    name: "Outlet".into(),
+                    order: 0,
+                },
+                SelectOption {
+                    id: "2".into(),
+                    name: "Flagship".into(),
+                    order: 1,
+                },
             ],
             foreign_table_id: None,
             foreign_column_id: None,
@@ -281,7 +294,12 @@ mod tests {
     #[test]
     fn select_accepts_name_id_or_object_and_renders_the_option() {
         let column = column(ColumnType::Select);
-        for input in [json!("Flagship"), json!(2), json!({"id": "2"}), json!({"name": "Flagship"})] {
+        for input in [
+            json!("Flagship"),
+            json!(2),
+            json!({"id": "2"}),
+            json!({"name": "Flagship"}),
+        ] {
             let cell = parse_cell(&column, &input).unwrap().unwrap();
             let rendered = json!({"id": "2", "name": "Flagship", "type": "option", "order": 1});
             assert_eq!(cell_json(&column, &cell), rendered);

@@ -26,7 +26,11 @@ pub async fn sandbox_with(config: SandboxConfig) -> RunningSandbox {
 }
 
 pub async fn sandbox() -> RunningSandbox {
-    sandbox_with(SandboxConfig { rate_limit: 0, ..SandboxConfig::default() }).await
+    sandbox_with(SandboxConfig {
+        rate_limit: 0,
+        ..SandboxConfig::default()
+    })
+    .await
 }
 
 /// A response's status, headers and JSON body.
@@ -53,7 +57,11 @@ pub async fn get_as(client: &reqwest::Client, url: &str, token: Option<&str>) ->
     let headers = response.headers().clone();
     let text = response.text().await.expect("body read");
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// GET `path_and_query` on the sandbox with the demo token.
@@ -68,14 +76,24 @@ pub fn assert_error(reply: &Reply, status: u16, category: &str) {
     assert_eq!(reply.status, status, "{}", reply.body);
     assert_eq!(reply.body["status"], "error");
     assert_eq!(reply.body["category"], category, "{}", reply.body);
-    assert!(reply.body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
     let correlation = reply.body["correlationId"].as_str().expect("correlationId");
     assert_eq!(reply.header("x-hubspot-correlation-id"), Some(correlation));
-    assert_eq!(reply.header("content-type"), Some("application/json;charset=utf-8"));
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/json;charset=utf-8")
+    );
 }
 
 /// The `id`s of a rows listing's results.
 pub fn row_ids(body: &Value) -> Vec<String> {
     let results = body["results"].as_array().expect("results");
-    results.iter().map(|row| row["id"].as_str().expect("id").to_string()).collect()
+    results
+        .iter()
+        .map(|row| row["id"].as_str().expect("id").to_string())
+        .collect()
 }
