@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn timeout_gives_hyt00() {
-        let slow = tokio::time::sleep(Duration::from_secs(5));
+        let slow = async { tokio::time::sleep(Duration::from_secs(5)).await };
         let err = block_on(slow, Some(Duration::from_millis(50))).expect_err("times out");
         assert_eq!(err.state.as_str(), "HYT00");
     }
@@ -124,7 +124,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(50));
             remote.cancel();
         });
-        let slow = tokio::time::sleep(Duration::from_secs(5));
+        let slow = async { tokio::time::sleep(Duration::from_secs(5)).await };
         let err = block_on_cancellable(slow, Some(Duration::from_secs(10)), Some(&cancel))
             .expect_err("cancelled");
         assert_eq!(err.state.as_str(), "HY008");
