@@ -914,3 +914,397 @@ impl EmptyCatalog {
 pub fn type_info(data_type: i16) -> DriverResult<Cursor> {
     Ok(type_info_result(data_type)?.into_cursor())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hubdb_sql::arrow::array::{Array, AsArray};
+    use hubdb_sql::arrow::datatypes::{Int16Type, Int32Type};
+
+    fn table(schema: &str, name: &str) -> CatalogTable {
+        let kind = if schema == "Draft" {
+            TableKind::Table
+        } else {
+            TableKind::View
+        };
+        CatalogTable {
+            catalog: CATALOG.into(),
+            schema: schema.into(),
+            name: name.into(),
+            kind,
+            remarks: None,
+        }
+    }
+
+    fn catalog() -> Vec<CatalogTable> {
+        vec![
+            table("Published", "products"),
+            table("Draft", "products"),
+            table("Draft", "my_table"),
+            table("Draft", "myXtable"),
+            table("Published", "Orders"),
+        ]
+    }
+
+    fn args(schema: Option<&str>, table: Option<&str>) -> CatalogArgs {
+        CatalogArgs {
+            schema: schema.map(Into::into),
+            table: table.map(Into::into),
+            ..CatalogArgs::default()
+        }
+    }
+
+    fn strings(result: &CatalogResult, column: usize) -> Vec<Option<String>> {
+        let array = result.batch.column(column).as_string::<i32>();
+        (0..array.len())
+            .map(|i| array.is_valid(i).then(|| array.value(i).to_string()))
+            .collect()
+    }
+
+    fn names(result: &CatalogResult, column: usize) -> Vec<String> {
+        strings(result, column)
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect()
+    }
+
+    fn smalls(result: &CatalogResult, column: usize) -> Vec<Option<i16>> {
+        let array = result.batch.column(column).as_primitive::<Int16Type>();
+        (0..array.len())
+            .map(|i| array.is_valid(i).then(|| array.value(i)))
+            .collect()
+    }
+
+    fn ints(result: &CatalogResult, column: usize) -> Vec<Option<i32>> {
+        let array = result.batch.column(column).as_primitive::<Int32Type>();
+        (0..array.len())
+            .map(|i| array.is_valid(i).then(|| array.value(i)))
+            .collect()
+    }
+
+    fn column_names(result: &CatalogResult) -> Vec<&str> {
+        result.columns.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    #[test]
+    fn patterns_take_percent_underscore_and_escapes_case_insensitively() {
+        let matches =
+            |pattern: &str, name: &str| NameMatch::pattern(Some(pattern), false).matches(name);
+        assert!(matches("my\\_table", "my_table"));
+        assert!(!matches("my\\_table", "myXtable"));
+        assert!(matches("my_table", "myXtable"));
+        assert!(matches("PROD%", "products"));
+        assert!(matches("%duct%", "products"));
+        assert!(matches("%", ""));
+        assert!(matches("p%s", "products"));
+        assert!(!matches("p%x", "products"));
+        assert!(matches("100\\%", "100%"));
+        assert!(!matches("100\\%", "1000"));
+        assert!(!matches("a_", "a"));
+    }
+
+    #[test]
+    fn metadata_id_turns_arguments_into_identifiers() {
+        let plain = NameMatch::pattern(Some("MY_TABLE"), true);
+        assert!(plain.matches("my_table") && !plain.matches("myXtable"));
+        let quoted = NameMatch::pattern(Some("\"My_Table\""), true);
+        assert!(quoted.matches("My_Table") && !quoted.matches("my_table"));
+    }
+
+    #[test]
+    fn sql_tables_lists_views_and_tables_sorted_by_type_then_schema_and_name() {
+        let result = tables_result(&catalog(), &CatalogArgs::default()).expect("tables");
+        assert_eq!(
+            column_names(&result),
+            [
+                "TABLE_CAT",
+                "TABLE_SCHEM",
+                "TABLE_NAME",
+                "TABLE_TYPE",
+                "REMARKS"
+            ]
+        );
+        assert_eq!(
+            names(&result, 2),
+            ["my_table", "myXtable", "products", "Orders", "products"]
+        );
+        assert_eq!(
+            names(&result, 3),
+            ["TABLE", "TABLE", "TABLE", "VIEW", "VIEW"]
+        );
+        assert_eq!(names(&result, 0), ["HubDB"; 5]);
+    }
+
+    #[test]
+    fn power_bi_escaped_underscore_finds_only_that_table() {
+        let result = tables_result(&catalog(), &args(None, Some("my\\_table"))).expect("tables");
+        assert_eq!(names(&result, 2), ["my_table"]);
+    }
+
+    #[test]
+    fn table_type_lists_are_accepted_quoted_or_not() {
+        for list in ["'VIEW'", "VIEW", " 'view' , 'SYSTEM TABLE' "] {
+            let filter = CatalogArgs {
+                table_types: Some(list.into()),
+                ..CatalogArgs::default()
+            };
+            let result = tables_result(&catalog(), &filter).expect("tables");
+            assert_eq!(names(&result, 3), ["VIEW", "VIEW"], "list {list}");
+        }
+        let both = CatalogArgs {
+            table_types: Some("'TABLE','VIEW'".into()),
+            ..CatalogArgs::default()
+        };
+        assert_eq!(
+            tables_result(&catalog(), &both)
+                .expect("tables")
+                .batch
+                .num_rows(),
+            5
+        );
+    }
+
+    #[test]
+    fn schema_and_empty_arguments_filter_as_documented() {
+        let published =
+            tables_result(&catalog(), &args(Some("Published"), Some(""))).expect("tables");
+        assert_eq!(names(&published, 2), ["Orders", "products"]);
+        let nothing = tables_result(&catalog(), &args(Some("Nope"), None)).expect("tables");
+        assert_eq!(nothing.batch.num_rows(), 0);
+        assert_eq!(nothing.columns.len(), 5);
+    }
+
+    #[test]
+    fn b27_special_enumerations_list_catalogs_schemas_and_types() {
+        let all = |catalog: &str, schema: &str, types: Option<&str>| CatalogArgs {
+            catalog: Some(catalog.into()),
+            schema: Some(schema.into()),
+            table: Some(String::new()),
+            table_types: types.map(Into::into),
+            metadata_id: false,
+            column: None,
+        };
+        let catalogs = tables_result(&catalog(), &all("%", "", None)).expect("catalogs");
+        assert_eq!(strings(&catalogs, 0), [Some("HubDB".to_string())]);
+        assert_eq!(strings(&catalogs, 1), [None]);
+        let schemas = tables_result(&catalog(), &all("", "%", None)).expect("schemas");
+        assert_eq!(names(&schemas, 1), ["Draft", "Published"]);
+        assert_eq!(strings(&schemas, 0), [None, None]);
+        let types = tables_result(&catalog(), &all("", "", Some("%"))).expect("types");
+        assert_eq!(names(&types, 3), ["TABLE", "VIEW"]);
+    }
+
+    fn product_columns() -> Vec<ResultColumn> {
+        let column = |name: &str, sql_type, nullable| ResultColumn {
+            name: name.into(),
+            table: Some("products".into()),
+            schema: Some("Draft".into()),
+            catalog: Some(CATALOG.into()),
+            sql_type,
+            nullable,
+            remarks: None,
+        };
+        vec![
+            column("Id", SqlType::BigInt, false),
+            column("CreatedAt", SqlType::Timestamp { fraction_digits: 3 }, true),
+            column("name", SqlType::WVarChar { length: 10000 }, true),
+            column(
+                "price",
+                SqlType::Decimal {
+                    precision: 19,
+                    scale: 4,
+                },
+                true,
+            ),
+        ]
+    }
+
+    #[test]
+    fn b29_sql_columns_has_the_18_standard_columns_with_standard_types() {
+        let tables = vec![(table("Draft", "products"), product_columns())];
+        let result = columns_result(&tables, &args(None, Some("products"))).expect("columns");
+        assert_eq!(
+            column_names(&result),
+            [
+                "TABLE_CAT",
+                "TABLE_SCHEM",
+                "TABLE_NAME",
+                "COLUMN_NAME",
+                "DATA_TYPE",
+                "TYPE_NAME",
+                "COLUMN_SIZE",
+                "BUFFER_LENGTH",
+                "DECIMAL_DIGITS",
+                "NUM_PREC_RADIX",
+                "NULLABLE",
+                "REMARKS",
+                "COLUMN_DEF",
+                "SQL_DATA_TYPE",
+                "SQL_DATETIME_SUB",
+                "CHAR_OCTET_LENGTH",
+                "ORDINAL_POSITION",
+                "IS_NULLABLE",
+            ]
+        );
+        let kinds: Vec<SqlType> = result.columns.iter().map(|c| c.sql_type).collect();
+        assert_eq!(kinds[4], SqlType::SmallInt);
+        assert_eq!(kinds[6], SqlType::Integer);
+        assert_eq!(names(&result, 3), ["Id", "CreatedAt", "name", "price"]);
+        assert_eq!(smalls(&result, 4), [Some(-5), Some(93), Some(-9), Some(3)]);
+        assert_eq!(
+            names(&result, 5),
+            ["BIGINT", "TIMESTAMP", "WVARCHAR", "DECIMAL"]
+        );
+        assert_eq!(
+            ints(&result, 6),
+            [Some(19), Some(23), Some(10000), Some(19)]
+        );
+        assert_eq!(smalls(&result, 8), [Some(0), Some(3), None, Some(4)]);
+        assert_eq!(smalls(&result, 13), [Some(-5), Some(9), Some(-9), Some(3)]);
+        assert_eq!(smalls(&result, 14), [None, Some(3), None, None]);
+        let wide = i32::try_from(10000 * crate::text::WIDE_UNIT).expect("fits");
+        assert_eq!(ints(&result, 15), [None, None, Some(wide), None]);
+        assert_eq!(ints(&result, 16), [Some(1), Some(2), Some(3), Some(4)]);
+        assert_eq!(names(&result, 17), ["NO", "YES", "YES", "YES"]);
+        assert_eq!(smalls(&result, 10), [Some(0), Some(1), Some(1), Some(1)]);
+    }
+
+    #[test]
+    fn sql_columns_filters_column_names_by_pattern() {
+        let tables = vec![
+            (table("Draft", "products"), product_columns()),
+            (table("Published", "products"), product_columns()),
+        ];
+        let filter = CatalogArgs {
+            column: Some("%at".into()),
+            ..args(Some("Draft"), None)
+        };
+        let result = columns_result(&tables, &filter).expect("columns");
+        assert_eq!(names(&result, 3), ["CreatedAt"]);
+        assert_eq!(ints(&result, 16), [Some(2)]);
+    }
+
+    #[test]
+    fn b29_type_info_has_19_columns_one_row_per_type_in_data_type_order() {
+        let result = type_info_result(0).expect("all types");
+        assert_eq!(result.columns.len(), 19);
+        assert_eq!(result.columns[18].name, "INTERVAL_PRECISION");
+        let data_types: Vec<i16> = smalls(&result, 1).into_iter().flatten().collect();
+        let mut sorted = data_types.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(data_types, sorted, "sorted and without duplicates");
+        for wanted in [-10, -9, -7, -5, 3, 8, 12, 91, 93] {
+            assert!(data_types.contains(&wanted), "type {wanted}");
+        }
+        let timestamp = type_info_result(11).expect("ODBC 2 code");
+        assert_eq!(names(&timestamp, 0), ["TIMESTAMP"]);
+        assert_eq!(ints(&timestamp, 2), [Some(23)]);
+        assert_eq!(type_info_result(-11).expect("GUID").batch.num_rows(), 0);
+    }
+
+    #[test]
+    fn the_row_id_is_primary_key_unique_index_and_best_row_id() {
+        let id = product_columns().remove(0);
+        let keys = vec![(table("Draft", "products"), id)];
+        let pk = RowIdFunction::PrimaryKeys.result(&keys).expect("keys");
+        assert_eq!(
+            column_names(&pk),
+            [
+                "TABLE_CAT",
+                "TABLE_SCHEM",
+                "TABLE_NAME",
+                "COLUMN_NAME",
+                "KEY_SEQ",
+                "PK_NAME"
+            ]
+        );
+        assert_eq!(names(&pk, 3), ["Id"]);
+        assert_eq!(smalls(&pk, 4), [Some(1)]);
+        let stats = RowIdFunction::Statistics.result(&keys).expect("statistics");
+        assert_eq!(stats.columns.len(), 13);
+        assert_eq!(
+            smalls(&stats, 6),
+            [Some(SQL_TABLE_STAT), Some(SQL_INDEX_OTHER)]
+        );
+        assert_eq!(strings(&stats, 8), [None, Some("Id".into())]);
+        let best = RowIdFunction::SpecialColumns {
+            identifier_type: SQL_BEST_ROWID,
+        };
+        let special = best.result(&keys).expect("special");
+        assert_eq!(special.columns.len(), 8);
+        assert_eq!(
+            (names(&special, 1), smalls(&special, 2)),
+            (vec!["Id".to_string()], vec![Some(-5)])
+        );
+        let rowver = RowIdFunction::SpecialColumns { identifier_type: 2 }
+            .result(&keys)
+            .expect("rowver");
+        assert_eq!(rowver.batch.num_rows(), 0);
+    }
+
+    #[test]
+    fn empty_catalog_functions_have_their_columns() {
+        let cases = [
+            (EmptyCatalog::ForeignKeys, 14),
+            (EmptyCatalog::Procedures, 8),
+            (EmptyCatalog::ProcedureColumns, 19),
+            (EmptyCatalog::TablePrivileges, 7),
+            (EmptyCatalog::ColumnPrivileges, 8),
+        ];
+        for (function, count) in cases {
+            let result = function.result().expect("empty");
+            assert_eq!(
+                (result.columns.len(), result.batch.num_rows()),
+                (count, 0),
+                "{function:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn b29_catalog_text_columns_have_a_real_length() {
+        let results = [
+            tables_result(&catalog(), &CatalogArgs::default()).expect("tables"),
+            columns_result(&[], &CatalogArgs::default()).expect("columns"),
+            type_info_result(0).expect("types"),
+            EmptyCatalog::ProcedureColumns
+                .result()
+                .expect("procedure columns"),
+        ];
+        for result in &results {
+            for column in &result.columns {
+                assert!(
+                    describe::type_info(&column.sql_type).column_size > 0,
+                    "{}",
+                    column.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn catalog_results_read_through_a_cursor() {
+        use crate::cursor::{AppMemory, FetchOutcome, RowBinding};
+        struct NoMemory;
+        impl AppMemory for NoMemory {
+            fn write(&mut self, _: usize, _: &[u8]) {}
+            fn read_len(&self, _: usize) -> isize {
+                0
+            }
+        }
+        let mut cursor = tables_result(&catalog(), &CatalogArgs::default())
+            .expect("tables")
+            .into_cursor();
+        let outcome = cursor
+            .fetch(&RowBinding::default(), &mut NoMemory, Wait::default())
+            .expect("fetch");
+        assert!(matches!(outcome, FetchOutcome::Rows { rows: 1, .. }));
+        let mut out = [0u8; 32];
+        let got = cursor
+            .get_data(3, 1, &RowBinding::default(), &mut out, true)
+            .expect("name");
+        assert!(matches!(got, crate::cursor::GetDataOutcome::Data(c) if c.indicator == 8));
+        assert_eq!(&out[..9], b"my_table\0");
+    }
+}

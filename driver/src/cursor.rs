@@ -673,3 +673,458 @@ fn indicator_required(number: u16) -> DriverError {
 fn address_overflow() -> DriverError {
     DriverError::new(SqlState::INVALID_LENGTH, "bound buffer address overflows")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hubdb_sql::SqlType;
+    use hubdb_sql::arrow::array::{Array, ArrayRef, Decimal128Array, Int64Array, StringArray};
+    use hubdb_sql::arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    /// Application memory for tests: a byte arena whose addresses start at `BASE`.
+    struct Arena {
+        bytes: Vec<u8>,
+    }
+
+    const BASE: usize = 0x1_0000;
+
+    impl Arena {
+        fn new(size: usize) -> Self {
+            Arena {
+                bytes: vec![0xAA; size],
+            }
+        }
+
+        fn at(&self, address: usize, len: usize) -> &[u8] {
+            &self.bytes[address - BASE..address - BASE + len]
+        }
+
+        fn len_at(&self, address: usize) -> isize {
+            isize::from_ne_bytes(self.at(address, LEN_SIZE).try_into().expect("SQLLEN"))
+        }
+
+        fn i64_at(&self, address: usize) -> i64 {
+            i64::from_ne_bytes(self.at(address, 8).try_into().expect("i64"))
+        }
+
+        fn text_at(&self, address: usize, len: usize) -> &str {
+            std::str::from_utf8(self.at(address, len)).expect("utf-8")
+        }
+
+        fn statuses(&self, address: usize, count: usize) -> Vec<u16> {
+            let bytes = self.at(address, count * 2);
+            bytes
+                .chunks(2)
+                .map(|b| u16::from_ne_bytes([b[0], b[1]]))
+                .collect()
+        }
+    }
+
+    impl AppMemory for Arena {
+        fn write(&mut self, address: usize, bytes: &[u8]) {
+            self.bytes[address - BASE..address - BASE + bytes.len()].copy_from_slice(bytes);
+        }
+
+        fn read_len(&self, address: usize) -> isize {
+            self.len_at(address)
+        }
+    }
+
+    fn columns() -> Vec<ResultColumn> {
+        let column = |name: &str, sql_type| ResultColumn {
+            name: name.into(),
+            table: Some("products".into()),
+            schema: Some("Published".into()),
+            catalog: Some("HubDB".into()),
+            sql_type,
+            nullable: true,
+            remarks: None,
+        };
+        vec![
+            column("Id", SqlType::BigInt),
+            column("name", SqlType::WVarChar { length: 10000 }),
+        ]
+    }
+
+    fn batch(ids: &[i64], names: &[Option<&str>]) -> RecordBatch {
+        let schema = Schema::new(vec![
+            Field::new("Id", DataType::Int64, true),
+            Field::new("name", DataType::Utf8, true),
+        ]);
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(ids.to_vec())),
+            Arc::new(StringArray::from(names.to_vec())),
+        ];
+        RecordBatch::try_new(Arc::new(schema), arrays).expect("batch")
+    }
+
+    /// Five products in two batches (3 + 2 rows); product 3 has no name, product 4 an
+    /// empty one.
+    fn products() -> Cursor {
+        let first = batch(&[1, 2, 3], &[Some("Widget"), Some("Gadget"), None]);
+        let second = batch(&[4, 5], &[Some(""), Some("Sprocket")]);
+        Cursor::in_memory(columns(), vec![first, second])
+    }
+
+    fn fetch(cursor: &mut Cursor, binding: &RowBinding, arena: &mut Arena) -> FetchOutcome {
+        cursor
+            .fetch(binding, arena, Wait::default())
+            .expect("fetch")
+    }
+
+    fn rows(outcome: &FetchOutcome) -> usize {
+        match outcome {
+            FetchOutcome::Rows { rows, .. } => *rows,
+            FetchOutcome::NoData => 0,
+        }
+    }
+
+    /// Column-wise binding of both columns for `size` rows, with rows-fetched and status
+    /// arrays: ids at BASE, id indicators at +0x100, names (16 bytes each) at +0x200, name
+    /// indicators at +0x400, rows fetched at +0x500, statuses at +0x600.
+    fn column_wise(size: usize) -> RowBinding {
+        let mut binding = RowBinding::default();
+        binding.set_array_size(size).expect("size");
+        let id = ColumnBinding::new(-25, BASE, 8, BASE + 0x100);
+        let name = ColumnBinding::new(1, BASE + 0x200, 16, BASE + 0x400);
+        binding.bind(1, Some(id), Some(2)).expect("bind id");
+        binding.bind(2, Some(name), Some(2)).expect("bind name");
+        binding.rows_fetched_ptr = BASE + 0x500;
+        binding.row_status_ptr = BASE + 0x600;
+        binding
+    }
+
+    #[test]
+    fn column_wise_block_fetch_fills_arrays_and_marks_the_partial_last_rowset() {
+        let (mut cursor, binding, mut arena) = (products(), column_wise(3), Arena::new(0x1000));
+        assert_eq!(rows(&fetch(&mut cursor, &binding, &mut arena)), 3);
+        assert_eq!(arena.i64_at(BASE + 16), 3);
+        assert_eq!(arena.text_at(BASE + 0x200 + 16, 7), "Gadget\0");
+        assert_eq!(arena.len_at(BASE + 0x400 + 8), 6);
+        assert_eq!(arena.len_at(BASE + 0x400 + 16), convert::NULL_DATA);
+
+        let second = fetch(&mut cursor, &binding, &mut arena);
+        assert_eq!(rows(&second), 2);
+        assert_eq!(arena.len_at(BASE + 0x500), 2);
+        assert_eq!(
+            arena.statuses(BASE + 0x600, 3),
+            [ROW_SUCCESS, ROW_SUCCESS, ROW_NOROW]
+        );
+        assert_eq!(arena.len_at(BASE + 0x400), 0, "empty string has length 0");
+        assert_eq!(arena.text_at(BASE + 0x200 + 16, 9), "Sprocket\0");
+
+        assert_eq!(
+            fetch(&mut cursor, &binding, &mut arena),
+            FetchOutcome::NoData
+        );
+        assert_eq!(arena.len_at(BASE + 0x500), 0);
+    }
+
+    #[test]
+    fn a_rowset_larger_than_the_result_gets_every_row_in_one_fetch() {
+        let (mut cursor, binding, mut arena) = (products(), column_wise(1000), Arena::new(0x4000));
+        let outcome = fetch(&mut cursor, &binding, &mut arena);
+        assert_eq!(rows(&outcome), 5);
+        assert_eq!(arena.i64_at(BASE + 4 * 8), 5);
+    }
+
+    #[test]
+    fn row_wise_binding_steps_by_the_row_struct_size_plus_the_bind_offset() {
+        // struct { i64 id; SQLLEN id_ind; char name[16]; SQLLEN name_ind; } = 40 bytes,
+        // placed 0x100 bytes in through the bind offset.
+        let mut binding = RowBinding::default();
+        binding.set_array_size(2).expect("size");
+        binding.bind_type = 40;
+        let id = ColumnBinding::new(-25, BASE, 8, BASE + 8);
+        let name = ColumnBinding::new(1, BASE + 16, 16, BASE + 32);
+        binding.bind(1, Some(id), None).expect("bind");
+        binding.bind(2, Some(name), None).expect("bind");
+        binding.bind_offset_ptr = BASE + 0x800;
+        let mut arena = Arena::new(0x1000);
+        arena.write(BASE + 0x800, &0x100isize.to_ne_bytes());
+        let mut cursor = products();
+        fetch(&mut cursor, &binding, &mut arena);
+        let row2 = BASE + 0x100 + 40;
+        assert_eq!(arena.i64_at(row2), 2);
+        assert_eq!(arena.len_at(row2 + 8), 8);
+        assert_eq!(arena.text_at(row2 + 16, 7), "Gadget\0");
+        assert_eq!(arena.len_at(row2 + 32), 6);
+    }
+
+    #[test]
+    fn b17_truncated_bound_text_is_01004_with_the_full_length_in_the_indicator() {
+        let mut binding = RowBinding::default();
+        binding
+            .bind(
+                2,
+                Some(ColumnBinding::new(1, BASE, 4, BASE + 0x100)),
+                Some(2),
+            )
+            .expect("bind");
+        binding.row_status_ptr = BASE + 0x200;
+        let (mut cursor, mut arena) = (products(), Arena::new(0x1000));
+        let FetchOutcome::Rows {
+            issues,
+            all_rows_failed,
+            ..
+        } = fetch(&mut cursor, &binding, &mut arena)
+        else {
+            panic!("expected rows");
+        };
+        assert_eq!(arena.text_at(BASE, 4), "Wid\0");
+        assert_eq!(arena.len_at(BASE + 0x100), 6);
+        assert_eq!(arena.statuses(BASE + 0x200, 1), [ROW_SUCCESS_WITH_INFO]);
+        assert_eq!((issues.len(), issues[0].row, issues[0].column), (1, 1, 2));
+        assert_eq!(issues[0].error.state, SqlState::STRING_TRUNCATED);
+        assert!(!all_rows_failed);
+    }
+
+    #[test]
+    fn a_conversion_error_marks_only_its_row() {
+        // Names read as integers: every name but the NULL fails with 22018.
+        let mut binding = RowBinding::default();
+        binding.set_array_size(3).expect("size");
+        binding
+            .bind(
+                2,
+                Some(ColumnBinding::new(-16, BASE, 4, BASE + 0x100)),
+                None,
+            )
+            .expect("bind");
+        binding.row_status_ptr = BASE + 0x200;
+        let (mut cursor, mut arena) = (products(), Arena::new(0x1000));
+        let FetchOutcome::Rows {
+            issues,
+            all_rows_failed,
+            ..
+        } = fetch(&mut cursor, &binding, &mut arena)
+        else {
+            panic!("expected rows");
+        };
+        assert_eq!(
+            arena.statuses(BASE + 0x200, 3),
+            [ROW_ERROR, ROW_ERROR, ROW_SUCCESS]
+        );
+        assert_eq!(issues.iter().map(|i| i.row).collect::<Vec<_>>(), [1, 2]);
+        assert!(
+            issues
+                .iter()
+                .all(|i| i.error.state == SqlState::INVALID_CHARACTER_VALUE)
+        );
+        assert!(!all_rows_failed);
+    }
+
+    #[test]
+    fn a_null_bound_without_indicator_is_22002_for_that_row() {
+        let mut binding = RowBinding::default();
+        binding.set_array_size(3).expect("size");
+        binding
+            .bind(2, Some(ColumnBinding::new(1, BASE, 16, 0)), None)
+            .expect("bind");
+        let (mut cursor, mut arena) = (products(), Arena::new(0x1000));
+        let FetchOutcome::Rows { issues, .. } = fetch(&mut cursor, &binding, &mut arena) else {
+            panic!("expected rows");
+        };
+        assert_eq!(issues.len(), 1);
+        assert_eq!(
+            (issues[0].row, issues[0].error.state),
+            (3, SqlState::INDICATOR_REQUIRED)
+        );
+    }
+
+    #[test]
+    fn separate_length_and_indicator_buffers_get_length_and_zero() {
+        let mut bound = ColumnBinding::new(1, BASE, 16, BASE + 0x100);
+        bound.octet_length = BASE + 0x200;
+        let mut binding = RowBinding::default();
+        binding.bind(2, Some(bound), None).expect("bind");
+        let (mut cursor, mut arena) = (products(), Arena::new(0x1000));
+        fetch(&mut cursor, &binding, &mut arena);
+        assert_eq!(
+            (arena.len_at(BASE + 0x100), arena.len_at(BASE + 0x200)),
+            (0, 6)
+        );
+    }
+
+    fn get(cursor: &mut Cursor, column: u16, c_type: i16, out: &mut [u8]) -> GetDataOutcome {
+        cursor
+            .get_data(column, c_type, &RowBinding::default(), out, true)
+            .expect("get data")
+    }
+
+    #[test]
+    fn get_data_reads_text_in_parts_then_no_data() {
+        let (mut cursor, mut arena) = (products(), Arena::new(0x100));
+        fetch(&mut cursor, &RowBinding::default(), &mut arena);
+        let mut whole = String::new();
+        let mut out = [0u8; 3];
+        for _ in 0..10 {
+            match get(&mut cursor, 2, 1, &mut out) {
+                GetDataOutcome::Data(part) => {
+                    whole.push_str(std::str::from_utf8(&out[..part.written]).expect("utf-8"))
+                }
+                GetDataOutcome::NoData => break,
+            }
+        }
+        assert_eq!(whole, "Widget");
+        assert_eq!(get(&mut cursor, 2, 1, &mut out), GetDataOutcome::NoData);
+    }
+
+    #[test]
+    fn get_data_reads_columns_in_any_order_and_fixed_values_once() {
+        let (mut cursor, mut arena) = (products(), Arena::new(0x100));
+        fetch(&mut cursor, &RowBinding::default(), &mut arena);
+        let mut text = [0u8; 32];
+        let GetDataOutcome::Data(name) = get(&mut cursor, 2, 1, &mut text) else {
+            panic!("name")
+        };
+        assert_eq!(name.indicator, 6);
+        let mut id = [0u8; 8];
+        assert!(matches!(
+            get(&mut cursor, 1, -25, &mut id),
+            GetDataOutcome::Data(_)
+        ));
+        assert_eq!(i64::from_ne_bytes(id), 1);
+        assert_eq!(get(&mut cursor, 1, -25, &mut id), GetDataOutcome::NoData);
+    }
+
+    #[test]
+    fn b22_get_data_on_an_empty_string_succeeds_once_and_null_needs_an_indicator() {
+        let (mut cursor, mut arena) = (products(), Arena::new(0x100));
+        let binding = RowBinding::default();
+        for _ in 0..3 {
+            fetch(&mut cursor, &binding, &mut arena);
+        }
+        let mut out = [0xAAu8; 8];
+        let err = cursor
+            .get_data(2, -8, &binding, &mut out, false)
+            .expect_err("22002");
+        assert_eq!(err.state, SqlState::INDICATOR_REQUIRED);
+        let GetDataOutcome::Data(null) = get(&mut cursor, 2, -8, &mut out) else {
+            panic!("null")
+        };
+        assert!(null.is_null());
+        fetch(&mut cursor, &binding, &mut arena);
+        let GetDataOutcome::Data(empty) = get(&mut cursor, 2, -8, &mut out) else {
+            panic!("empty")
+        };
+        assert_eq!((empty.indicator, empty.warning), (0, None));
+        assert_eq!(get(&mut cursor, 2, -8, &mut out), GetDataOutcome::NoData);
+    }
+
+    #[test]
+    fn get_data_without_a_current_row_is_24000_and_a_bad_column_07009() {
+        let mut cursor = products();
+        let mut out = [0u8; 8];
+        let binding = RowBinding::default();
+        let before = cursor
+            .get_data(1, -25, &binding, &mut out, true)
+            .expect_err("24000");
+        assert_eq!(before.state, SqlState::INVALID_CURSOR_STATE);
+        fetch(&mut cursor, &binding, &mut Arena::new(0x100));
+        let bad = cursor
+            .get_data(3, -25, &binding, &mut out, true)
+            .expect_err("07009");
+        assert_eq!(bad.state, SqlState::INVALID_DESCRIPTOR_INDEX);
+    }
+
+    #[test]
+    fn set_position_moves_get_data_within_the_rowset() {
+        let (mut cursor, binding, mut arena) = (products(), column_wise(4), Arena::new(0x1000));
+        fetch(&mut cursor, &binding, &mut arena);
+        cursor
+            .set_position(4)
+            .expect("row 4 spans into the second batch");
+        let mut id = [0u8; 8];
+        get(&mut cursor, 1, -25, &mut id);
+        assert_eq!(i64::from_ne_bytes(id), 4);
+        assert_eq!(
+            cursor.set_position(5).expect_err("outside").state.as_str(),
+            "HY107"
+        );
+    }
+
+    #[test]
+    fn ard_type_takes_numeric_precision_and_scale_from_the_bound_record() {
+        let price = ResultColumn {
+            name: "price".into(),
+            table: None,
+            schema: None,
+            catalog: None,
+            sql_type: SqlType::Decimal {
+                precision: 19,
+                scale: 4,
+            },
+            nullable: true,
+            remarks: None,
+        };
+        let array = Decimal128Array::from(vec![1234500])
+            .with_precision_and_scale(19, 4)
+            .expect("decimal");
+        let schema = Schema::new(vec![Field::new("price", array.data_type().clone(), true)]);
+        let batch = RecordBatch::try_new(Arc::new(schema), vec![Arc::new(array)]).expect("batch");
+        let mut cursor = Cursor::in_memory(vec![price], vec![batch]);
+        let mut binding = RowBinding::default();
+        let mut record = ColumnBinding::new(2, BASE, 19, BASE + 0x100);
+        (record.precision, record.scale) = (Some(8), Some(2));
+        binding.bind(1, Some(record), None).expect("bind");
+        let mut arena = Arena::new(0x1000);
+        fetch(&mut cursor, &RowBinding::default(), &mut arena);
+        let mut out = [0u8; 19];
+        cursor
+            .get_data(1, convert::ARD_TYPE, &binding, &mut out, true)
+            .expect("numeric");
+        assert_eq!(&out[..3], &[8, 2, 1]);
+        assert_eq!(
+            u128::from_le_bytes(out[3..].try_into().expect("16 bytes")),
+            12345
+        );
+    }
+
+    #[test]
+    fn binding_validates_column_numbers_c_types_and_array_sizes() {
+        let mut binding = RowBinding::default();
+        let bound = ColumnBinding::new(1, BASE, 8, 0);
+        assert_eq!(
+            binding
+                .bind(0, Some(bound), None)
+                .expect_err("bookmark")
+                .state
+                .as_str(),
+            "07009"
+        );
+        assert_eq!(
+            binding
+                .bind(3, Some(bound), Some(2))
+                .expect_err("past end")
+                .state
+                .as_str(),
+            "07009"
+        );
+        let odd = ColumnBinding::new(777, BASE, 8, 0);
+        assert_eq!(
+            binding
+                .bind(1, Some(odd), None)
+                .expect_err("c type")
+                .state
+                .as_str(),
+            "HY003"
+        );
+        assert_eq!(
+            binding.set_array_size(0).expect_err("zero").state.as_str(),
+            "HY024"
+        );
+        binding
+            .set_array_size(100_000)
+            .expect("large sizes are accepted as asked");
+        binding.bind(2, Some(bound), None).expect("bind");
+        binding.bind(2, None, None).expect("unbind");
+        assert!(binding.column(2).is_none());
+    }
+
+    #[test]
+    fn in_memory_results_count_their_rows() {
+        assert_eq!(products().row_count(), 5);
+    }
+}
