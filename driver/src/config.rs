@@ -328,7 +328,10 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
-        let config = resolve(&parse_connection_string("PrivateAppToken=pat-secret"), &no_dsn);
+        let config = resolve(
+            &parse_connection_string("PrivateAppToken=pat-secret"),
+            &no_dsn,
+        );
         assert!(!format!("{config:?}").contains("pat-secret"));
     }
 }

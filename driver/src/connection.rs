@@ -22,14 +22,23 @@ use crate::handles::{Connection, Session, lock};
 use crate::{log as driver_log, platform, runtime};
 
 /// SQLDriverConnect: connects with `input` and returns the output connection string.
-pub fn driver_connect(conn: &Connection, input: &str, diag: &mut Diagnostics) -> DriverResult<String> {
+pub fn driver_connect(
+    conn: &Connection,
+    input: &str,
+    diag: &mut Diagnostics,
+) -> DriverResult<String> {
     open(conn, &config::parse_connection_string(input), diag)?;
     Ok(input.to_string())
 }
 
 /// SQLConnect: DSN, user (ignored: a private app token identifies the account) and password
 /// (a non-empty one overrides `PrivateAppToken`).
-pub fn connect(conn: &Connection, dsn: &str, password: &str, diag: &mut Diagnostics) -> DriverResult<()> {
+pub fn connect(
+    conn: &Connection,
+    dsn: &str,
+    password: &str,
+    diag: &mut Diagnostics,
+) -> DriverResult<()> {
     let mut pairs = Pairs::default();
     pairs.insert("DSN", dsn);
     if !password.is_empty() {
@@ -43,7 +52,10 @@ pub fn connect(conn: &Connection, dsn: &str, password: &str, diag: &mut Diagnost
 pub fn disconnect(conn: &Connection) -> DriverResult<()> {
     let mut state = lock(&conn.state);
     if state.session.take().is_none() {
-        return Err(DriverError::new(SqlState::CONNECTION_NOT_OPEN, "the connection is not open"));
+        return Err(DriverError::new(
+            SqlState::CONNECTION_NOT_OPEN,
+            "the connection is not open",
+        ));
     }
     log::info!("disconnected");
     Ok(())
@@ -51,7 +63,10 @@ pub fn disconnect(conn: &Connection) -> DriverResult<()> {
 
 fn open(conn: &Connection, pairs: &Pairs, diag: &mut Diagnostics) -> DriverResult<()> {
     if lock(&conn.state).session.is_some() {
-        return Err(DriverError::new(SqlState::CONNECTION_IN_USE, "the connection is already open"));
+        return Err(DriverError::new(
+            SqlState::CONNECTION_IN_USE,
+            "the connection is already open",
+        ));
     }
     let config = config::resolve(pairs, &platform::dsn_value);
     start_log(&config, diag);
@@ -60,7 +75,11 @@ fn open(conn: &Connection, pairs: &Pairs, diag: &mut Diagnostics) -> DriverResul
     }
     let login_timeout = lock(&conn.state).attrs.login_timeout;
     let engine = open_engine(&config, login_timeout)?;
-    log::info!("connected to {} (DSN {:?})", config.api_base_url, config.dsn);
+    log::info!(
+        "connected to {} (DSN {:?})",
+        config.api_base_url,
+        config.dsn
+    );
     lock(&conn.state).session = Some(Session {
         engine: Arc::new(engine),
         config,
@@ -96,10 +115,13 @@ fn open_engine(config: &Config, login_timeout: u64) -> DriverResult<hubdb_sql::E
     if !config.timeout.is_zero() {
         client_config.timeout = config.timeout;
     }
-    let client = hubdb::Client::new(client_config)
-        .map_err(|e| error::from_hubdb(&e, Phase::Connect))?;
+    let client =
+        hubdb::Client::new(client_config).map_err(|e| error::from_hubdb(&e, Phase::Connect))?;
     verify(&client, connect_timeout(config, login_timeout))?;
-    Ok(hubdb_sql::Engine::new(client, hubdb_sql::EngineOptions::default()))
+    Ok(hubdb_sql::Engine::new(
+        client,
+        hubdb_sql::EngineOptions::default(),
+    ))
 }
 
 /// `SQL_ATTR_LOGIN_TIMEOUT` when set, else the Timeout property (0 = none).

@@ -295,9 +295,11 @@ mod tests {
     fn timeout_is_hyt00() {
         let err = hubdb_error(hubdb::ErrorKind::Timeout, None);
         assert_eq!(from_hubdb(&err, Phase::Connected).state.as_str(), "HYT00");
-        assert!(from_hubdb(&err, Phase::Connected)
-            .message
-            .starts_with(DRIVER_PREFIX));
+        assert!(
+            from_hubdb(&err, Phase::Connected)
+                .message
+                .starts_with(DRIVER_PREFIX)
+        );
     }
 
     #[test]

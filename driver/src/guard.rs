@@ -219,7 +219,10 @@ mod tests {
 
     #[test]
     fn unknown_null_and_wrong_kind_handles_are_invalid() {
-        assert_eq!(env(Handle::null(), |_, _| Ok(())), SqlReturn::INVALID_HANDLE);
+        assert_eq!(
+            env(Handle::null(), |_, _| Ok(())),
+            SqlReturn::INVALID_HANDLE
+        );
         let foreign = Handle(0x10 as *mut std::ffi::c_void);
         assert_eq!(env(foreign, |_, _| Ok(())), SqlReturn::INVALID_HANDLE);
         let handle = new_env();

@@ -18,7 +18,9 @@ use crate::statement::StatementState;
 /// Locks a mutex, taking the data even when a panic (caught at the boundary) poisoned it:
 /// the driver's state stays usable after an internal error.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// `SQL_OV_ODBC2`, `SQL_OV_ODBC3`, `SQL_OV_ODBC3_80` (sqlext.h).

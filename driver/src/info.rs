@@ -175,23 +175,23 @@ fn yes_no(value: bool) -> String {
 
 fn text_info(info_type: u16, ctx: &InfoContext) -> Option<String> {
     let text = match info_type {
-        2 => ctx.dsn.clone(),                       // SQL_DATA_SOURCE_NAME
-        6 => driver_file_name().to_string(),        // SQL_DRIVER_NAME
-        7 => driver_version(),                      // SQL_DRIVER_VER
-        10 | 77 => "03.80".to_string(),             // SQL_ODBC_VER, SQL_DRIVER_ODBC_VER
-        13 => ctx.server_name.clone(),              // SQL_SERVER_NAME
-        14 => "\\".to_string(),                     // SQL_SEARCH_PATTERN_ESCAPE
-        16 => "HubDB".to_string(),                  // SQL_DATABASE_NAME
-        17 => "HubDB".to_string(),                  // SQL_DBMS_NAME
-        18 => "03.00.0000".to_string(),             // SQL_DBMS_VER: HubDB API v3
-        25 => yes_no(ctx.read_only),                // SQL_DATA_SOURCE_READ_ONLY
-        29 => "\"".to_string(),                     // SQL_IDENTIFIER_QUOTE_CHAR
-        39 => "schema".to_string(),                 // SQL_SCHEMA_TERM
-        40 => "procedure".to_string(),              // SQL_PROCEDURE_TERM
-        41 => ".".to_string(),                      // SQL_CATALOG_NAME_SEPARATOR
-        42 => "catalog".to_string(),                // SQL_CATALOG_TERM
-        45 => "table".to_string(),                  // SQL_TABLE_TERM
-        10000 => "1995".to_string(),                // SQL_XOPEN_CLI_YEAR
+        2 => ctx.dsn.clone(),                // SQL_DATA_SOURCE_NAME
+        6 => driver_file_name().to_string(), // SQL_DRIVER_NAME
+        7 => driver_version(),               // SQL_DRIVER_VER
+        10 | 77 => "03.80".to_string(),      // SQL_ODBC_VER, SQL_DRIVER_ODBC_VER
+        13 => ctx.server_name.clone(),       // SQL_SERVER_NAME
+        14 => "\\".to_string(),              // SQL_SEARCH_PATTERN_ESCAPE
+        16 => "HubDB".to_string(),           // SQL_DATABASE_NAME
+        17 => "HubDB".to_string(),           // SQL_DBMS_NAME
+        18 => "03.00.0000".to_string(),      // SQL_DBMS_VER: HubDB API v3
+        25 => yes_no(ctx.read_only),         // SQL_DATA_SOURCE_READ_ONLY
+        29 => "\"".to_string(),              // SQL_IDENTIFIER_QUOTE_CHAR
+        39 => "schema".to_string(),          // SQL_SCHEMA_TERM
+        40 => "procedure".to_string(),       // SQL_PROCEDURE_TERM
+        41 => ".".to_string(),               // SQL_CATALOG_NAME_SEPARATOR
+        42 => "catalog".to_string(),         // SQL_CATALOG_TERM
+        45 => "table".to_string(),           // SQL_TABLE_TERM
+        10000 => "1995".to_string(),         // SQL_XOPEN_CLI_YEAR
         // SQL_USER_NAME, SQL_KEYWORDS, SQL_SPECIAL_CHARACTERS (HubDB names use only
         // letters, digits and `_`), SQL_COLLATION_SEQ, SQL_DM_VER.
         47 | 89 | 94 | 10004 | 171 => String::new(),
@@ -211,27 +211,27 @@ fn text_info(info_type: u16, ctx: &InfoContext) -> Option<String> {
 /// Answers of type SQLUSMALLINT.
 fn small_info(info_type: u16) -> Option<u16> {
     let value = match info_type {
-        0 | 1 => 0,           // SQL_MAX_DRIVER_CONNECTIONS, SQL_MAX_CONCURRENT_ACTIVITIES: no limit
-        9 => 1,               // SQL_ODBC_API_CONFORMANCE: SQL_OAC_LEVEL1
-        12 => 1,              // SQL_ODBC_SAG_CLI_CONFORMANCE: SQL_OSCC_COMPLIANT
-        15 => 1,              // SQL_ODBC_SQL_CONFORMANCE: SQL_OSC_CORE
-        22 => 0,              // SQL_CONCAT_NULL_BEHAVIOR: SQL_CB_NULL
-        23 | 24 => 2,         // SQL_CURSOR_COMMIT/ROLLBACK_BEHAVIOR: SQL_CB_PRESERVE
-        28 | 93 => 4,         // SQL_(QUOTED_)IDENTIFIER_CASE: SQL_IC_MIXED, matched case-insensitively
-        30 | 35 => 700,       // SQL_MAX_COLUMN_NAME_LEN, SQL_MAX_TABLE_NAME_LEN: HubDB names
-        31 => 128,            // SQL_MAX_CURSOR_NAME_LEN
-        32..=34 => 0,         // schema, procedure, catalog name lengths: no limit stated
-        46 => 0,              // SQL_TXN_CAPABLE: SQL_TC_NONE
-        74 => 2,              // SQL_CORRELATION_NAME: SQL_CN_ANY
-        75 => 0,              // SQL_NON_NULLABLE_COLUMNS: SQL_NNC_NULL
-        84 => 0,              // SQL_FILE_USAGE: SQL_FILE_NOT_SUPPORTED
-        85 => 0,              // SQL_NULL_COLLATION: SQL_NC_HIGH
-        88 => 3,              // SQL_GROUP_BY: SQL_GB_NO_RELATION
-        97..=101 => 0,        // SQL_MAX_COLUMNS_IN_*: no limit
-        106 | 107 => 0,       // SQL_MAX_TABLES_IN_SELECT, SQL_MAX_USER_NAME_LEN
-        114 => 1,             // SQL_CATALOG_LOCATION: SQL_CL_START
-        116 => 0,             // SQL_ACTIVE_ENVIRONMENTS: no limit
-        10005 => 700,         // SQL_MAX_IDENTIFIER_LEN
+        0 | 1 => 0,     // SQL_MAX_DRIVER_CONNECTIONS, SQL_MAX_CONCURRENT_ACTIVITIES: no limit
+        9 => 1,         // SQL_ODBC_API_CONFORMANCE: SQL_OAC_LEVEL1
+        12 => 1,        // SQL_ODBC_SAG_CLI_CONFORMANCE: SQL_OSCC_COMPLIANT
+        15 => 1,        // SQL_ODBC_SQL_CONFORMANCE: SQL_OSC_CORE
+        22 => 0,        // SQL_CONCAT_NULL_BEHAVIOR: SQL_CB_NULL
+        23 | 24 => 2,   // SQL_CURSOR_COMMIT/ROLLBACK_BEHAVIOR: SQL_CB_PRESERVE
+        28 | 93 => 4,   // SQL_(QUOTED_)IDENTIFIER_CASE: SQL_IC_MIXED, matched case-insensitively
+        30 | 35 => 700, // SQL_MAX_COLUMN_NAME_LEN, SQL_MAX_TABLE_NAME_LEN: HubDB names
+        31 => 128,      // SQL_MAX_CURSOR_NAME_LEN
+        32..=34 => 0,   // schema, procedure, catalog name lengths: no limit stated
+        46 => 0,        // SQL_TXN_CAPABLE: SQL_TC_NONE
+        74 => 2,        // SQL_CORRELATION_NAME: SQL_CN_ANY
+        75 => 0,        // SQL_NON_NULLABLE_COLUMNS: SQL_NNC_NULL
+        84 => 0,        // SQL_FILE_USAGE: SQL_FILE_NOT_SUPPORTED
+        85 => 0,        // SQL_NULL_COLLATION: SQL_NC_HIGH
+        88 => 3,        // SQL_GROUP_BY: SQL_GB_NO_RELATION
+        97..=101 => 0,  // SQL_MAX_COLUMNS_IN_*: no limit
+        106 | 107 => 0, // SQL_MAX_TABLES_IN_SELECT, SQL_MAX_USER_NAME_LEN
+        114 => 1,       // SQL_CATALOG_LOCATION: SQL_CL_START
+        116 => 0,       // SQL_ACTIVE_ENVIRONMENTS: no limit
+        10005 => 700,   // SQL_MAX_IDENTIFIER_LEN
         _ => return None,
     };
     Some(value)
@@ -240,43 +240,43 @@ fn small_info(info_type: u16) -> Option<u16> {
 /// Answers of type SQLUINTEGER (bitmasks and counts).
 fn mask_info(info_type: u16) -> Option<u32> {
     let value = match info_type {
-        8 => 1,                      // SQL_FETCH_DIRECTION: SQL_FD_FETCH_NEXT
-        26 | 72 => 0,                // SQL_DEFAULT_TXN_ISOLATION, SQL_TXN_ISOLATION_OPTION
-        43 => 1,                     // SQL_SCROLL_CONCURRENCY: SQL_SCCO_READ_ONLY
-        44 => 1,                     // SQL_SCROLL_OPTIONS: SQL_SO_FORWARD_ONLY
-        48 => 2,                     // SQL_CONVERT_FUNCTIONS: SQL_FN_CVT_CAST
-        49..=52 => 0,                // numeric, string, system, time-date function masks
+        8 => 1,                                 // SQL_FETCH_DIRECTION: SQL_FD_FETCH_NEXT
+        26 | 72 => 0, // SQL_DEFAULT_TXN_ISOLATION, SQL_TXN_ISOLATION_OPTION
+        43 => 1,      // SQL_SCROLL_CONCURRENCY: SQL_SCCO_READ_ONLY
+        44 => 1,      // SQL_SCROLL_OPTIONS: SQL_SO_FORWARD_ONLY
+        48 => 2,      // SQL_CONVERT_FUNCTIONS: SQL_FN_CVT_CAST
+        49..=52 => 0, // numeric, string, system, time-date function masks
         53..=71 | 122..=126 | 173 => 0, // SQL_CONVERT_<type>: no CONVERT escapes yet
-        81 => 0x0B,                  // SQL_GETDATA_EXTENSIONS: ANY_COLUMN | ANY_ORDER | BOUND
-        78..=80 | 82 | 83 => 0,      // locks, positioned operations, bookmarks, sensitivity
+        81 => 0x0B,   // SQL_GETDATA_EXTENSIONS: ANY_COLUMN | ANY_ORDER | BOUND
+        78..=80 | 82 | 83 => 0, // locks, positioned operations, bookmarks, sensitivity
         86 | 117 | 127..=134 | 136..=143 => 0, // ALTER/CREATE/DROP: no DDL yet
-        91 => 1,                     // SQL_SCHEMA_USAGE: SQL_SU_DML_STATEMENTS
-        92 => 0,                     // SQL_CATALOG_USAGE: the one catalog is never named
-        95 => 0x17,                  // SQL_SUBQUERIES: comparison, EXISTS, IN, correlated
-        96 => 3,                     // SQL_UNION: UNION and UNION ALL
+        91 => 1,      // SQL_SCHEMA_USAGE: SQL_SU_DML_STATEMENTS
+        92 => 0,      // SQL_CATALOG_USAGE: the one catalog is never named
+        95 => 0x17,   // SQL_SUBQUERIES: comparison, EXISTS, IN, correlated
+        96 => 3,      // SQL_UNION: UNION and UNION ALL
         102 | 104 | 105 | 108 | 112 => 0, // maximum sizes: no limit stated
-        109 | 110 => 0,              // SQL_TIMEDATE_ADD/DIFF_INTERVALS
-        115 => 0x7F,                 // SQL_OJ_CAPABILITIES: left, right, full, nested, ...
-        118 => 1,                    // SQL_SQL_CONFORMANCE: SQL_SC_SQL92_ENTRY
-        119 => 7,                    // SQL_DATETIME_LITERALS: DATE, TIME, TIMESTAMP
-        120 | 121 => 0,              // SQL_BATCH_ROW_COUNT, SQL_BATCH_SUPPORT
+        109 | 110 => 0, // SQL_TIMEDATE_ADD/DIFF_INTERVALS
+        115 => 0x7F,  // SQL_OJ_CAPABILITIES: left, right, full, nested, ...
+        118 => 1,     // SQL_SQL_CONFORMANCE: SQL_SC_SQL92_ENTRY
+        119 => 7,     // SQL_DATETIME_LITERALS: DATE, TIME, TIMESTAMP
+        120 | 121 => 0, // SQL_BATCH_ROW_COUNT, SQL_BATCH_SUPPORT
         144 | 145 | 150 | 151 | 167 | 168 => 0, // dynamic, keyset, static cursors: none
-        146 => 1,                    // SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1: SQL_CA1_NEXT
-        147 => 1,                    // ..._ATTRIBUTES2: SQL_CA2_READ_ONLY_CONCURRENCY
-        148 | 149 => 0,              // SQL_INDEX_KEYWORDS, SQL_INFO_SCHEMA_VIEWS
-        152 => 1,                    // SQL_ODBC_INTERFACE_CONFORMANCE: SQL_OIC_CORE
-        153 => 2,                    // SQL_PARAM_ARRAY_ROW_COUNTS: SQL_PARC_NO_BATCH
-        154 => 3,                    // SQL_PARAM_ARRAY_SELECTS: SQL_PAS_NO_SELECT
+        146 => 1,     // SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1: SQL_CA1_NEXT
+        147 => 1,     // ..._ATTRIBUTES2: SQL_CA2_READ_ONLY_CONCURRENCY
+        148 | 149 => 0, // SQL_INDEX_KEYWORDS, SQL_INFO_SCHEMA_VIEWS
+        152 => 1,     // SQL_ODBC_INTERFACE_CONFORMANCE: SQL_OIC_CORE
+        153 => 2,     // SQL_PARAM_ARRAY_ROW_COUNTS: SQL_PARC_NO_BATCH
+        154 => 3,     // SQL_PARAM_ARRAY_SELECTS: SQL_PAS_NO_SELECT
         155..=159 | 162 | 163 | 164 => 0, // SQL-92 function, rule, grant masks
-        160 => 0x1E07,               // SQL_SQL92_PREDICATES: EXISTS, IS [NOT] NULL, LIKE, IN, BETWEEN, comparison
-        161 => 0x37E,                // SQL_SQL92_RELATIONAL_JOIN_OPERATORS
-        165 => 0xF,                  // SQL_SQL92_VALUE_EXPRESSIONS: CASE, CAST, COALESCE, NULLIF
-        166 => 1,                    // SQL_STANDARD_CLI_CONFORMANCE: SQL_SCC_XOPEN_CLI_VERSION1
-        169 => 0x7F,                 // SQL_AGGREGATE_FUNCTIONS: all
-        170 | 172 => 0,              // SQL_DDL_INDEX, SQL_INSERT_STATEMENT
-        180 => 0,                    // SQL_RETURN_ESCAPE_CLAUSE (ODBC 4.0): none (B30)
-        10001 => 0,                  // SQL_CURSOR_SENSITIVITY: SQL_UNSPECIFIED
-        10021..=10025 => 0,          // async mode and notification, async DBC, driver-aware pooling
+        160 => 0x1E07, // SQL_SQL92_PREDICATES: EXISTS, IS [NOT] NULL, LIKE, IN, BETWEEN, comparison
+        161 => 0x37E, // SQL_SQL92_RELATIONAL_JOIN_OPERATORS
+        165 => 0xF,   // SQL_SQL92_VALUE_EXPRESSIONS: CASE, CAST, COALESCE, NULLIF
+        166 => 1,     // SQL_STANDARD_CLI_CONFORMANCE: SQL_SCC_XOPEN_CLI_VERSION1
+        169 => 0x7F,  // SQL_AGGREGATE_FUNCTIONS: all
+        170 | 172 => 0, // SQL_DDL_INDEX, SQL_INSERT_STATEMENT
+        180 => 0,     // SQL_RETURN_ESCAPE_CLAUSE (ODBC 4.0): none (B30)
+        10001 => 0,   // SQL_CURSOR_SENSITIVITY: SQL_UNSPECIFIED
+        10021..=10025 => 0, // async mode and notification, async DBC, driver-aware pooling
         _ => return None,
     };
     Some(value)
@@ -303,8 +303,18 @@ mod tests {
         let marker = "extern \"system\" fn ";
         FFI_SOURCES
             .iter()
-            .flat_map(|source| source.match_indices(marker).map(|(i, _)| &source[i + marker.len()..]))
-            .map(|rest| rest.split('(').next().unwrap_or_default().trim().to_string())
+            .flat_map(|source| {
+                source
+                    .match_indices(marker)
+                    .map(|(i, _)| &source[i + marker.len()..])
+            })
+            .map(|rest| {
+                rest.split('(')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            })
             .filter(|name| name.starts_with("SQL"))
             .collect()
     }
@@ -341,6 +351,9 @@ mod tests {
     #[test]
     fn versions_have_the_spec_format() {
         assert_eq!(driver_version().len(), "##.##.####".len());
-        assert_eq!(info(77, &InfoContext::default()), Some(InfoValue::Text("03.80".into())));
+        assert_eq!(
+            info(77, &InfoContext::default()),
+            Some(InfoValue::Text("03.80".into()))
+        );
     }
 }

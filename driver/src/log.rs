@@ -32,15 +32,21 @@ impl Log for DriverLogger {
         if let Some(file) = guard.as_mut() {
             let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
             // A failed log write must never fail an ODBC call.
-            let _ = writeln!(file, "{now} {} {}: {}", record.level(), record.target(), record.args());
+            let _ = writeln!(
+                file,
+                "{now} {} {}: {}",
+                record.level(),
+                record.target(),
+                record.args()
+            );
         }
     }
 
     fn flush(&self) {
-        if let Ok(mut guard) = self.file.lock() {
-            if let Some(file) = guard.as_mut() {
-                let _ = file.flush();
-            }
+        if let Ok(mut guard) = self.file.lock()
+            && let Some(file) = guard.as_mut()
+        {
+            let _ = file.flush();
         }
     }
 }

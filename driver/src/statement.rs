@@ -97,7 +97,11 @@ impl Default for StatementState {
             cursor: None,
             binding: RowBinding::default(),
             params: Vec::new(),
-            attrs: StatementAttrs { paramset_size: 1, retrieve_data: 1, ..Default::default() },
+            attrs: StatementAttrs {
+                paramset_size: 1,
+                retrieve_data: 1,
+                ..Default::default()
+            },
             rows_delivered: 0,
             row_count: -1,
             cursor_name: None,
@@ -130,12 +134,14 @@ impl StatementState {
 }
 
 /// The engine of the statement's connection and the time one wait may take.
-fn engine_and_timeout(stmt: &Statement, query_timeout: u64) -> DriverResult<(Arc<hubdb_sql::Engine>, Option<Duration>)> {
+fn engine_and_timeout(
+    stmt: &Statement,
+    query_timeout: u64,
+) -> DriverResult<(Arc<hubdb_sql::Engine>, Option<Duration>)> {
     let state = lock(&stmt.conn.state);
-    let session = state
-        .session
-        .as_ref()
-        .ok_or_else(|| DriverError::new(SqlState::CONNECTION_NOT_OPEN, "the connection is not open"))?;
+    let session = state.session.as_ref().ok_or_else(|| {
+        DriverError::new(SqlState::CONNECTION_NOT_OPEN, "the connection is not open")
+    })?;
     let timeout = match query_timeout {
         0 => state.request_timeout().filter(|t| !t.is_zero()),
         seconds => Some(Duration::from_secs(seconds)),
@@ -145,10 +151,10 @@ fn engine_and_timeout(stmt: &Statement, query_timeout: u64) -> DriverResult<(Arc
 
 /// Marks the connection dead after a communication failure (`SQL_ATTR_CONNECTION_DEAD`).
 fn note_failure(stmt: &Statement, error: &DriverError) {
-    if error.state == SqlState::LINK_FAILURE {
-        if let Some(session) = lock(&stmt.conn.state).session.as_mut() {
-            session.alive = false;
-        }
+    if error.state == SqlState::LINK_FAILURE
+        && let Some(session) = lock(&stmt.conn.state).session.as_mut()
+    {
+        session.alive = false;
     }
 }
 
@@ -168,17 +174,28 @@ pub fn prepare(stmt: &Statement, state: &mut StatementState, sql: &str) -> Drive
 }
 
 /// SQLExecute: runs the prepared statement with the parameters read from the application.
-pub fn execute(stmt: &Statement, state: &mut StatementState, params: &[RawParam]) -> DriverResult<()> {
+pub fn execute(
+    stmt: &Statement,
+    state: &mut StatementState,
+    params: &[RawParam],
+) -> DriverResult<()> {
     let prepared = state
         .prepared
         .clone()
         .ok_or_else(|| DriverError::sequence("no prepared statement: call SQLPrepare first"))?;
     check_param_count(&prepared, params.len())?;
-    let values = params.iter().map(param_value).collect::<DriverResult<Vec<_>>>()?;
+    let values = params
+        .iter()
+        .map(param_value)
+        .collect::<DriverResult<Vec<_>>>()?;
     state.close_cursor();
     let (engine, timeout) = engine_and_timeout(stmt, state.attrs.query_timeout)?;
     stmt.cancel.reset();
-    let run = runtime::block_on_cancellable(engine.execute(&prepared, &values), timeout, Some(&stmt.cancel))?;
+    let run = runtime::block_on_cancellable(
+        engine.execute(&prepared, &values),
+        timeout,
+        Some(&stmt.cancel),
+    )?;
     let result = run.map_err(|e| error::from_sql(&e, Phase::Connected));
     let result = result.inspect_err(|e| note_failure(stmt, e))?;
     state.row_count = result.row_count().unwrap_or(-1);
@@ -222,12 +239,21 @@ pub fn fetch(
         }
         return Ok(Status::NoData);
     };
-    let wait = Wait { timeout, cancel: Some(&stmt.cancel) };
+    let wait = Wait {
+        timeout,
+        cancel: Some(&stmt.cancel),
+    };
     stmt.cancel.reset();
-    let outcome = cursor.fetch(&binding, memory, wait).inspect_err(|e| note_failure(stmt, e))?;
+    let outcome = cursor
+        .fetch(&binding, memory, wait)
+        .inspect_err(|e| note_failure(stmt, e))?;
     match outcome {
         FetchOutcome::NoData => Ok(Status::NoData),
-        FetchOutcome::Rows { rows, issues, all_rows_failed } => {
+        FetchOutcome::Rows {
+            rows,
+            issues,
+            all_rows_failed,
+        } => {
             state.rows_delivered += rows;
             report_issues(issues, all_rows_failed, diag)
         }
@@ -256,7 +282,8 @@ fn report_issues(
     let mut first_error = None;
     for issue in issues {
         let (row, column) = (issue.row as i64, i32::from(issue.column));
-        if all_rows_failed && first_error.is_none() && !issue.error.state.as_str().starts_with("01") {
+        if all_rows_failed && first_error.is_none() && !issue.error.state.as_str().starts_with("01")
+        {
             first_error = Some(issue.error);
             continue;
         }
@@ -309,7 +336,10 @@ pub fn more_results(state: &mut StatementState) -> Status {
 /// SQLCloseCursor: `24000` when no cursor is open.
 pub fn close_cursor(state: &mut StatementState) -> DriverResult<()> {
     if state.cursor.is_none() {
-        return Err(DriverError::new(SqlState::INVALID_CURSOR_STATE, "no cursor is open"));
+        return Err(DriverError::new(
+            SqlState::INVALID_CURSOR_STATE,
+            "no cursor is open",
+        ));
     }
     state.close_cursor();
     Ok(())
@@ -326,9 +356,16 @@ pub fn num_params(state: &StatementState) -> DriverResult<i16> {
 
 /// SQLBindParameter: records the binding (parameter `number` from 1); values are read at
 /// execute time.
-pub fn bind_parameter(state: &mut StatementState, number: u16, binding: ParamBinding) -> DriverResult<()> {
+pub fn bind_parameter(
+    state: &mut StatementState,
+    number: u16,
+    binding: ParamBinding,
+) -> DriverResult<()> {
     let index = usize::from(number).checked_sub(1).ok_or_else(|| {
-        DriverError::new(SqlState::INVALID_DESCRIPTOR_INDEX, "parameters are numbered from 1")
+        DriverError::new(
+            SqlState::INVALID_DESCRIPTOR_INDEX,
+            "parameters are numbered from 1",
+        )
     })?;
     if state.params.len() <= index {
         state.params.resize(index + 1, None);
@@ -346,7 +383,10 @@ pub fn open_catalog(
     state.close_cursor();
     let (engine, timeout) = engine_and_timeout(stmt, state.attrs.query_timeout)?;
     stmt.cancel.reset();
-    let wait = Wait { timeout, cancel: Some(&stmt.cancel) };
+    let wait = Wait {
+        timeout,
+        cancel: Some(&stmt.cancel),
+    };
     let cursor = build(&engine, wait, state.attrs.metadata_id != 0)?;
     state.sql = None;
     state.open_in_memory(cursor);
@@ -432,7 +472,12 @@ fn array<const N: usize>(bytes: &[u8]) -> DriverResult<[u8; N]> {
 }
 
 fn unsigned_to_i64(value: u64) -> DriverResult<i64> {
-    i64::try_from(value).map_err(|_| DriverError::new(SqlState::NUMERIC_OUT_OF_RANGE, "parameter value out of range"))
+    i64::try_from(value).map_err(|_| {
+        DriverError::new(
+            SqlState::NUMERIC_OUT_OF_RANGE,
+            "parameter value out of range",
+        )
+    })
 }
 
 /// `SQL_DATE_STRUCT`: year i16, month u16, day u16.
@@ -440,7 +485,8 @@ fn date_param(b: &[u8]) -> DriverResult<chrono::NaiveDate> {
     let year = i16::from_ne_bytes(array(b)?);
     let month = u16::from_ne_bytes(array(&b[2..])?);
     let day = u16::from_ne_bytes(array(&b[4..])?);
-    chrono::NaiveDate::from_ymd_opt(year.into(), month.into(), day.into()).ok_or_else(invalid_datetime)
+    chrono::NaiveDate::from_ymd_opt(year.into(), month.into(), day.into())
+        .ok_or_else(invalid_datetime)
 }
 
 /// `SQL_TIMESTAMP_STRUCT`: date, hour, minute, second (u16 each), fraction (u32, ns).
@@ -454,7 +500,10 @@ fn timestamp_param(b: &[u8]) -> DriverResult<chrono::NaiveDateTime> {
 }
 
 fn invalid_datetime() -> DriverError {
-    DriverError::new(SqlState::INVALID_DATETIME, "invalid date or timestamp parameter")
+    DriverError::new(
+        SqlState::INVALID_DATETIME,
+        "invalid date or timestamp parameter",
+    )
 }
 
 #[cfg(test)]
@@ -471,7 +520,11 @@ mod tests {
             buffer_length: bytes.len() as isize,
             indicator: 0,
         };
-        RawParam { binding, indicator, bytes }
+        RawParam {
+            binding,
+            indicator,
+            bytes,
+        }
     }
 
     #[test]
@@ -513,7 +566,10 @@ mod tests {
         state.binding.array_size = 10;
         state.attrs.max_rows = 25;
         state.rows_delivered = 20;
-        assert_eq!(binding_within_max_rows(&state).map(|b| b.array_size), Some(5));
+        assert_eq!(
+            binding_within_max_rows(&state).map(|b| b.array_size),
+            Some(5)
+        );
         state.rows_delivered = 25;
         assert!(binding_within_max_rows(&state).is_none());
     }

@@ -48,9 +48,16 @@ mod conn_attr {
 /// # Safety
 /// For string attributes `value` is valid for `len` bytes (or NUL-terminated with `SQL_NTS`).
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SQLSetConnectAttr(conn: Handle, attribute: i32, value: *mut c_void, len: i32) -> SqlReturn {
+pub unsafe extern "system" fn SQLSetConnectAttr(
+    conn: Handle,
+    attribute: i32,
+    value: *mut c_void,
+    len: i32,
+) -> SqlReturn {
     // SAFETY: forwarded caller contract.
-    guard::conn(conn, |conn, diag| unsafe { set_connect_attr(conn, attribute, value, len, Width::Narrow, diag) })
+    guard::conn(conn, |conn, diag| unsafe {
+        set_connect_attr(conn, attribute, value, len, Width::Narrow, diag)
+    })
 }
 
 /// SQLSetConnectAttrW.
@@ -58,9 +65,16 @@ pub unsafe extern "system" fn SQLSetConnectAttr(conn: Handle, attribute: i32, va
 /// # Safety
 /// As [`SQLSetConnectAttr`], string lengths in bytes of SQLWCHARs.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SQLSetConnectAttrW(conn: Handle, attribute: i32, value: *mut c_void, len: i32) -> SqlReturn {
+pub unsafe extern "system" fn SQLSetConnectAttrW(
+    conn: Handle,
+    attribute: i32,
+    value: *mut c_void,
+    len: i32,
+) -> SqlReturn {
     // SAFETY: forwarded caller contract.
-    guard::conn(conn, |conn, diag| unsafe { set_connect_attr(conn, attribute, value, len, Width::Wide, diag) })
+    guard::conn(conn, |conn, diag| unsafe {
+        set_connect_attr(conn, attribute, value, len, Width::Wide, diag)
+    })
 }
 
 /// # Safety
@@ -87,11 +101,16 @@ unsafe fn set_connect_attr(
         PACKET_SIZE => attrs.packet_size = number as u32,
         CURRENT_CATALOG => {
             // The length is in bytes; a wide string has half (a quarter) as many characters.
-            let chars = if len < 0 { len as isize } else { len as isize / width.unit() as isize };
+            let chars = if len < 0 {
+                len as isize
+            } else {
+                len as isize / width.unit() as isize
+            };
             // SAFETY: forwarded caller contract.
             let catalog = unsafe { string_arg(value, chars, width)? }.unwrap_or_default();
             if !catalog.eq_ignore_ascii_case("HubDB") {
-                let message = format!("catalog '{catalog}' does not exist; the only catalog is HubDB");
+                let message =
+                    format!("catalog '{catalog}' does not exist; the only catalog is HubDB");
                 return Err(DriverError::new(SqlState("3D000"), message));
             }
         }
@@ -99,7 +118,10 @@ unsafe fn set_connect_attr(
         | DISCONNECT_BEHAVIOR | RESET_CONNECTION | ENLIST_IN_DTC | METADATA_ID => {}
         ASYNC_ENABLE | ASYNC_DBC_FUNCTIONS_ENABLE if number == 0 => {}
         ASYNC_ENABLE | ASYNC_DBC_FUNCTIONS_ENABLE => {
-            diag.push_warning(SqlState::OPTION_VALUE_CHANGED, "asynchronous execution is not supported; calls run synchronously");
+            diag.push_warning(
+                SqlState::OPTION_VALUE_CHANGED,
+                "asynchronous execution is not supported; calls run synchronously",
+            );
         }
         // The driver behaves the same for ANSI and Unicode applications, so it declines, as
         // the spec asks (reference/odbc.md §1.2).
@@ -110,7 +132,10 @@ unsafe fn set_connect_attr(
 }
 
 fn unknown_attribute(kind: &str, attribute: i32) -> DriverError {
-    DriverError::new(SqlState::INVALID_ATTRIBUTE, format!("{kind} attribute {attribute} is not known"))
+    DriverError::new(
+        SqlState::INVALID_ATTRIBUTE,
+        format!("{kind} attribute {attribute} is not known"),
+    )
 }
 
 /// SQLGetConnectAttr.
@@ -126,9 +151,17 @@ pub unsafe extern "system" fn SQLGetConnectAttr(
     buffer_len: i32,
     string_len: *mut i32,
 ) -> SqlReturn {
-    let out = StringOut { buf: value, capacity: buffer_len as isize, len_ptr: string_len, unit: LengthUnit::Bytes, width: Width::Narrow };
+    let out = StringOut {
+        buf: value,
+        capacity: buffer_len as isize,
+        len_ptr: string_len,
+        unit: LengthUnit::Bytes,
+        width: Width::Narrow,
+    };
     // SAFETY: forwarded caller contract.
-    guard::conn(conn, |conn, diag| unsafe { get_connect_attr(conn, attribute, &out, diag) })
+    guard::conn(conn, |conn, diag| unsafe {
+        get_connect_attr(conn, attribute, &out, diag)
+    })
 }
 
 /// SQLGetConnectAttrW.
@@ -143,14 +176,27 @@ pub unsafe extern "system" fn SQLGetConnectAttrW(
     buffer_len: i32,
     string_len: *mut i32,
 ) -> SqlReturn {
-    let out = StringOut { buf: value, capacity: buffer_len as isize, len_ptr: string_len, unit: LengthUnit::Bytes, width: Width::Wide };
+    let out = StringOut {
+        buf: value,
+        capacity: buffer_len as isize,
+        len_ptr: string_len,
+        unit: LengthUnit::Bytes,
+        width: Width::Wide,
+    };
     // SAFETY: forwarded caller contract.
-    guard::conn(conn, |conn, diag| unsafe { get_connect_attr(conn, attribute, &out, diag) })
+    guard::conn(conn, |conn, diag| unsafe {
+        get_connect_attr(conn, attribute, &out, diag)
+    })
 }
 
 /// # Safety
 /// As [`SQLGetConnectAttr`].
-unsafe fn get_connect_attr(conn: &Connection, attribute: i32, out: &StringOut<i32>, diag: &mut Diagnostics) -> DriverResult<()> {
+unsafe fn get_connect_attr(
+    conn: &Connection,
+    attribute: i32,
+    out: &StringOut<i32>,
+    diag: &mut Diagnostics,
+) -> DriverResult<()> {
     use conn_attr::*;
     let state = lock(&conn.state);
     let attrs = &state.attrs;
@@ -169,7 +215,13 @@ unsafe fn get_connect_attr(conn: &Connection, attribute: i32, out: &StringOut<i3
         PACKET_SIZE => attrs.packet_size,
         // SQL_CD_TRUE when there is no open session or a request lost the link.
         CONNECTION_DEAD => u32::from(state.session.as_ref().is_none_or(|s| !s.alive)),
-        ASYNC_ENABLE | ASYNC_DBC_FUNCTIONS_ENABLE | AUTO_IPD | METADATA_ID | QUIET_MODE | TRACE | ODBC_CURSORS => 0,
+        ASYNC_ENABLE
+        | ASYNC_DBC_FUNCTIONS_ENABLE
+        | AUTO_IPD
+        | METADATA_ID
+        | QUIET_MODE
+        | TRACE
+        | ODBC_CURSORS => 0,
         _ => return Err(unknown_attribute("connection", attribute)),
     };
     // SAFETY: integer connection attributes are SQLUINTEGERs (caller contract on `value`).
@@ -223,8 +275,15 @@ mod stmt_attr {
 /// # Safety
 /// Pointer attributes point to memory that stays valid while the statement uses it.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SQLSetStmtAttr(stmt: Handle, attribute: i32, value: *mut c_void, _len: i32) -> SqlReturn {
-    guard::stmt(stmt, |stmt, diag| set_stmt_attr(stmt, attribute, value as usize, diag))
+pub unsafe extern "system" fn SQLSetStmtAttr(
+    stmt: Handle,
+    attribute: i32,
+    value: *mut c_void,
+    _len: i32,
+) -> SqlReturn {
+    guard::stmt(stmt, |stmt, diag| {
+        set_stmt_attr(stmt, attribute, value as usize, diag)
+    })
 }
 
 /// SQLSetStmtAttrW: no statement attribute is a string, so it matches the ANSI variant.
@@ -232,11 +291,23 @@ pub unsafe extern "system" fn SQLSetStmtAttr(stmt: Handle, attribute: i32, value
 /// # Safety
 /// As [`SQLSetStmtAttr`].
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SQLSetStmtAttrW(stmt: Handle, attribute: i32, value: *mut c_void, _len: i32) -> SqlReturn {
-    guard::stmt(stmt, |stmt, diag| set_stmt_attr(stmt, attribute, value as usize, diag))
+pub unsafe extern "system" fn SQLSetStmtAttrW(
+    stmt: Handle,
+    attribute: i32,
+    value: *mut c_void,
+    _len: i32,
+) -> SqlReturn {
+    guard::stmt(stmt, |stmt, diag| {
+        set_stmt_attr(stmt, attribute, value as usize, diag)
+    })
 }
 
-fn set_stmt_attr(stmt: &Statement, attribute: i32, value: usize, diag: &mut Diagnostics) -> DriverResult<()> {
+fn set_stmt_attr(
+    stmt: &Statement,
+    attribute: i32,
+    value: usize,
+    diag: &mut Diagnostics,
+) -> DriverResult<()> {
     use stmt_attr::*;
     let mut guard = lock(&stmt.state);
     let state = &mut *guard;
@@ -258,23 +329,41 @@ fn set_stmt_attr(stmt: &Statement, attribute: i32, value: usize, diag: &mut Diag
         PARAM_STATUS_PTR => attrs.param_status_ptr = value,
         PARAMS_PROCESSED_PTR => attrs.params_processed_ptr = value,
         PARAMSET_SIZE if value == 1 => attrs.paramset_size = 1,
-        PARAMSET_SIZE => return Err(DriverError::not_implemented("parameter arrays (SQL_ATTR_PARAMSET_SIZE > 1)")),
-        ROW_OPERATION_PTR | PARAM_OPERATION_PTR | FETCH_BOOKMARK_PTR | SIMULATE_CURSOR | KEYSET_SIZE => {}
+        PARAMSET_SIZE => {
+            return Err(DriverError::not_implemented(
+                "parameter arrays (SQL_ATTR_PARAMSET_SIZE > 1)",
+            ));
+        }
+        ROW_OPERATION_PTR | PARAM_OPERATION_PTR | FETCH_BOOKMARK_PTR | SIMULATE_CURSOR
+        | KEYSET_SIZE => {}
         // Forward-only, read-only, non-scrollable, and synchronous: anything else is replaced.
         CURSOR_TYPE | CURSOR_SCROLLABLE | CURSOR_SENSITIVITY | ASYNC_ENABLE if value != 0 => {
-            diag.push_warning(SqlState::OPTION_VALUE_CHANGED, "only forward-only, synchronous cursors are supported; the value was replaced");
+            diag.push_warning(
+                SqlState::OPTION_VALUE_CHANGED,
+                "only forward-only, synchronous cursors are supported; the value was replaced",
+            );
         }
         CONCURRENCY if value != 1 => {
-            diag.push_warning(SqlState::OPTION_VALUE_CHANGED, "only read-only concurrency is supported; the value was replaced");
+            diag.push_warning(
+                SqlState::OPTION_VALUE_CHANGED,
+                "only read-only concurrency is supported; the value was replaced",
+            );
         }
         CURSOR_TYPE | CURSOR_SCROLLABLE | CURSOR_SENSITIVITY | ASYNC_ENABLE | CONCURRENCY => {}
         USE_BOOKMARKS if value == 0 => {}
         USE_BOOKMARKS => return Err(DriverError::not_implemented("bookmarks")),
         // Setting null restores the implicit descriptor; explicit descriptors are not used.
         APP_ROW_DESC | APP_PARAM_DESC if value == 0 => {}
-        APP_ROW_DESC | APP_PARAM_DESC => return Err(DriverError::not_implemented("explicitly allocated descriptors")),
+        APP_ROW_DESC | APP_PARAM_DESC => {
+            return Err(DriverError::not_implemented(
+                "explicitly allocated descriptors",
+            ));
+        }
         IMP_ROW_DESC | IMP_PARAM_DESC | ROW_NUMBER | ENABLE_AUTO_IPD => {
-            return Err(DriverError::new(SqlState("HY017"), format!("statement attribute {attribute} is read-only")));
+            return Err(DriverError::new(
+                SqlState("HY017"),
+                format!("statement attribute {attribute} is read-only"),
+            ));
         }
         _ => return Err(unknown_attribute("statement", attribute)),
     }
@@ -286,9 +375,17 @@ fn set_stmt_attr(stmt: &Statement, attribute: i32, value: usize, diag: &mut Diag
 /// # Safety
 /// `value` is null or valid for an SQLULEN or pointer; `string_len` is null or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SQLGetStmtAttr(stmt: Handle, attribute: i32, value: *mut c_void, _buffer_len: i32, string_len: *mut i32) -> SqlReturn {
+pub unsafe extern "system" fn SQLGetStmtAttr(
+    stmt: Handle,
+    attribute: i32,
+    value: *mut c_void,
+    _buffer_len: i32,
+    string_len: *mut i32,
+) -> SqlReturn {
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, _| unsafe { write_stmt_attr(stmt, attribute, value, string_len) })
+    guard::stmt(stmt, |stmt, _| unsafe {
+        write_stmt_attr(stmt, attribute, value, string_len)
+    })
 }
 
 /// SQLGetStmtAttrW: no statement attribute is a string, so it matches the ANSI variant.
@@ -296,14 +393,27 @@ pub unsafe extern "system" fn SQLGetStmtAttr(stmt: Handle, attribute: i32, value
 /// # Safety
 /// As [`SQLGetStmtAttr`].
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SQLGetStmtAttrW(stmt: Handle, attribute: i32, value: *mut c_void, _buffer_len: i32, string_len: *mut i32) -> SqlReturn {
+pub unsafe extern "system" fn SQLGetStmtAttrW(
+    stmt: Handle,
+    attribute: i32,
+    value: *mut c_void,
+    _buffer_len: i32,
+    string_len: *mut i32,
+) -> SqlReturn {
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, _| unsafe { write_stmt_attr(stmt, attribute, value, string_len) })
+    guard::stmt(stmt, |stmt, _| unsafe {
+        write_stmt_attr(stmt, attribute, value, string_len)
+    })
 }
 
 /// # Safety
 /// As [`SQLGetStmtAttr`].
-unsafe fn write_stmt_attr(stmt: &Statement, attribute: i32, value: *mut c_void, string_len: *mut i32) -> DriverResult<()> {
+unsafe fn write_stmt_attr(
+    stmt: &Statement,
+    attribute: i32,
+    value: *mut c_void,
+    string_len: *mut i32,
+) -> DriverResult<()> {
     let answer = stmt_attr_value(stmt, attribute)?;
     // SAFETY: statement attributes are SQLULEN-sized integers or pointers (caller contract).
     unsafe {
@@ -339,9 +449,9 @@ fn stmt_attr_value(stmt: &Statement, attribute: i32) -> DriverResult<usize> {
         PARAMSET_SIZE => attrs.paramset_size,
         // SQL_CONCUR_READ_ONLY.
         CONCURRENCY => 1,
-        CURSOR_TYPE | CURSOR_SCROLLABLE | CURSOR_SENSITIVITY | ASYNC_ENABLE | USE_BOOKMARKS | KEYSET_SIZE
-        | SIMULATE_CURSOR | ROW_NUMBER | ENABLE_AUTO_IPD | ROW_OPERATION_PTR | PARAM_OPERATION_PTR
-        | FETCH_BOOKMARK_PTR => 0,
+        CURSOR_TYPE | CURSOR_SCROLLABLE | CURSOR_SENSITIVITY | ASYNC_ENABLE | USE_BOOKMARKS
+        | KEYSET_SIZE | SIMULATE_CURSOR | ROW_NUMBER | ENABLE_AUTO_IPD | ROW_OPERATION_PTR
+        | PARAM_OPERATION_PTR | FETCH_BOOKMARK_PTR => 0,
         _ => return Err(unknown_attribute("statement", attribute)),
     };
     Ok(value)

@@ -30,8 +30,19 @@ unsafe fn names<const N: usize>(args: [Arg; N], width: Width) -> DriverResult<[O
     Ok(out)
 }
 
-fn catalog_args(catalog: Option<String>, schema: Option<String>, table: Option<String>, metadata_id: bool) -> CatalogArgs {
-    CatalogArgs { catalog, schema, table, metadata_id, ..CatalogArgs::default() }
+fn catalog_args(
+    catalog: Option<String>,
+    schema: Option<String>,
+    table: Option<String>,
+    metadata_id: bool,
+) -> CatalogArgs {
+    CatalogArgs {
+        catalog,
+        schema,
+        table,
+        metadata_id,
+        ..CatalogArgs::default()
+    }
 }
 
 /// # Safety
@@ -41,7 +52,10 @@ unsafe fn tables(stmt: Handle, args: [Arg; 4], width: Width) -> SqlReturn {
         // SAFETY: forwarded caller contract.
         let [catalog, schema, table, types] = unsafe { names(args, width)? };
         statement::open_catalog(stmt, |engine, wait, metadata_id| {
-            let args = CatalogArgs { table_types: types, ..catalog_args(catalog, schema, table, metadata_id) };
+            let args = CatalogArgs {
+                table_types: types,
+                ..catalog_args(catalog, schema, table, metadata_id)
+            };
             catalog::tables(engine, &args, wait)
         })
     })
@@ -63,7 +77,12 @@ pub unsafe extern "system" fn SQLTables(
     types: *const u8,
     types_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len), (types.cast(), types_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+        (types.cast(), types_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { tables(stmt, args, Width::Narrow) }
 }
@@ -84,7 +103,12 @@ pub unsafe extern "system" fn SQLTablesW(
     types: *const WideChar,
     types_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len), (types.cast(), types_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+        (types.cast(), types_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { tables(stmt, args, Width::Wide) }
 }
@@ -96,7 +120,10 @@ unsafe fn columns(stmt: Handle, args: [Arg; 4], width: Width) -> SqlReturn {
         // SAFETY: forwarded caller contract.
         let [catalog, schema, table, column] = unsafe { names(args, width)? };
         statement::open_catalog(stmt, |engine, wait, metadata_id| {
-            let args = CatalogArgs { column, ..catalog_args(catalog, schema, table, metadata_id) };
+            let args = CatalogArgs {
+                column,
+                ..catalog_args(catalog, schema, table, metadata_id)
+            };
             catalog::columns(engine, &args, wait)
         })
     })
@@ -118,7 +145,12 @@ pub unsafe extern "system" fn SQLColumns(
     column: *const u8,
     column_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len), (column.cast(), column_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+        (column.cast(), column_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { columns(stmt, args, Width::Narrow) }
 }
@@ -139,13 +171,20 @@ pub unsafe extern "system" fn SQLColumnsW(
     column: *const WideChar,
     column_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len), (column.cast(), column_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+        (column.cast(), column_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { columns(stmt, args, Width::Wide) }
 }
 
 fn type_info(stmt: Handle, data_type: i16) -> SqlReturn {
-    guard::stmt(stmt, |stmt, _| statement::open_catalog(stmt, |_, _, _| catalog::type_info(data_type)))
+    guard::stmt(stmt, |stmt, _| {
+        statement::open_catalog(stmt, |_, _, _| catalog::type_info(data_type))
+    })
 }
 
 /// SQLGetTypeInfo.
@@ -187,7 +226,11 @@ pub unsafe extern "system" fn SQLPrimaryKeys(
     table: *const u8,
     table_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { row_id(stmt, args, RowIdFunction::PrimaryKeys, Width::Narrow) }
 }
@@ -206,7 +249,11 @@ pub unsafe extern "system" fn SQLPrimaryKeysW(
     table: *const WideChar,
     table_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { row_id(stmt, args, RowIdFunction::PrimaryKeys, Width::Wide) }
 }
@@ -227,7 +274,11 @@ pub unsafe extern "system" fn SQLStatistics(
     _unique: u16,
     _reserved: u16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { row_id(stmt, args, RowIdFunction::Statistics, Width::Narrow) }
 }
@@ -248,7 +299,11 @@ pub unsafe extern "system" fn SQLStatisticsW(
     _unique: u16,
     _reserved: u16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { row_id(stmt, args, RowIdFunction::Statistics, Width::Wide) }
 }
@@ -270,7 +325,11 @@ pub unsafe extern "system" fn SQLSpecialColumns(
     _scope: u16,
     _nullable: u16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+    ];
     let function = RowIdFunction::SpecialColumns { identifier_type };
     // SAFETY: forwarded caller contract.
     unsafe { row_id(stmt, args, function, Width::Narrow) }
@@ -293,7 +352,11 @@ pub unsafe extern "system" fn SQLSpecialColumnsW(
     _scope: u16,
     _nullable: u16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+    ];
     let function = RowIdFunction::SpecialColumns { identifier_type };
     // SAFETY: forwarded caller contract.
     unsafe { row_id(stmt, args, function, Width::Wide) }
@@ -303,7 +366,12 @@ pub unsafe extern "system" fn SQLSpecialColumnsW(
 ///
 /// # Safety
 /// As [`names`].
-unsafe fn empty<const N: usize>(stmt: Handle, args: [Arg; N], kind: EmptyCatalog, width: Width) -> SqlReturn {
+unsafe fn empty<const N: usize>(
+    stmt: Handle,
+    args: [Arg; N],
+    kind: EmptyCatalog,
+    width: Width,
+) -> SqlReturn {
     guard::stmt(stmt, |stmt, _| {
         // SAFETY: forwarded caller contract.
         unsafe { names(args, width)? };
@@ -389,7 +457,11 @@ pub unsafe extern "system" fn SQLProcedures(
     procedure: *const u8,
     procedure_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (procedure.cast(), procedure_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (procedure.cast(), procedure_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { empty(stmt, args, EmptyCatalog::Procedures, Width::Narrow) }
 }
@@ -408,7 +480,11 @@ pub unsafe extern "system" fn SQLProceduresW(
     procedure: *const WideChar,
     procedure_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (procedure.cast(), procedure_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (procedure.cast(), procedure_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { empty(stmt, args, EmptyCatalog::Procedures, Width::Wide) }
 }
@@ -429,7 +505,12 @@ pub unsafe extern "system" fn SQLProcedureColumns(
     column: *const u8,
     column_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (procedure.cast(), procedure_len), (column.cast(), column_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (procedure.cast(), procedure_len),
+        (column.cast(), column_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { empty(stmt, args, EmptyCatalog::ProcedureColumns, Width::Narrow) }
 }
@@ -450,7 +531,12 @@ pub unsafe extern "system" fn SQLProcedureColumnsW(
     column: *const WideChar,
     column_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (procedure.cast(), procedure_len), (column.cast(), column_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (procedure.cast(), procedure_len),
+        (column.cast(), column_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { empty(stmt, args, EmptyCatalog::ProcedureColumns, Width::Wide) }
 }
@@ -469,7 +555,11 @@ pub unsafe extern "system" fn SQLTablePrivileges(
     table: *const u8,
     table_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { empty(stmt, args, EmptyCatalog::TablePrivileges, Width::Narrow) }
 }
@@ -488,7 +578,11 @@ pub unsafe extern "system" fn SQLTablePrivilegesW(
     table: *const WideChar,
     table_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { empty(stmt, args, EmptyCatalog::TablePrivileges, Width::Wide) }
 }
@@ -509,7 +603,12 @@ pub unsafe extern "system" fn SQLColumnPrivileges(
     column: *const u8,
     column_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len), (column.cast(), column_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+        (column.cast(), column_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { empty(stmt, args, EmptyCatalog::ColumnPrivileges, Width::Narrow) }
 }
@@ -530,7 +629,12 @@ pub unsafe extern "system" fn SQLColumnPrivilegesW(
     column: *const WideChar,
     column_len: i16,
 ) -> SqlReturn {
-    let args = [(catalog.cast(), catalog_len), (schema.cast(), schema_len), (table.cast(), table_len), (column.cast(), column_len)];
+    let args = [
+        (catalog.cast(), catalog_len),
+        (schema.cast(), schema_len),
+        (table.cast(), table_len),
+        (column.cast(), column_len),
+    ];
     // SAFETY: forwarded caller contract.
     unsafe { empty(stmt, args, EmptyCatalog::ColumnPrivileges, Width::Wide) }
 }

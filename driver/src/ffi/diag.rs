@@ -47,7 +47,13 @@ pub unsafe extern "system" fn SQLGetDiagRec(
     buffer_len: i16,
     text_len: *mut i16,
 ) -> SqlReturn {
-    let out = RecOut { state: state.cast(), native, message: message.cast(), buffer_len, text_len };
+    let out = RecOut {
+        state: state.cast(),
+        native,
+        message: message.cast(),
+        buffer_len,
+        text_len,
+    };
     // SAFETY: forwarded caller contract.
     guard::boundary(|| unsafe { diag_rec(handle_type, handle, record, &out, Width::Narrow) })
 }
@@ -67,7 +73,13 @@ pub unsafe extern "system" fn SQLGetDiagRecW(
     buffer_len: i16,
     text_len: *mut i16,
 ) -> SqlReturn {
-    let out = RecOut { state: state.cast(), native, message: message.cast(), buffer_len, text_len };
+    let out = RecOut {
+        state: state.cast(),
+        native,
+        message: message.cast(),
+        buffer_len,
+        text_len,
+    };
     // SAFETY: forwarded caller contract.
     guard::boundary(|| unsafe { diag_rec(handle_type, handle, record, &out, Width::Wide) })
 }
@@ -81,7 +93,11 @@ struct RecOut {
 }
 
 /// The record `number` of a handle of the given type.
-fn find_record(handle_type: i16, handle: Handle, number: i16) -> Result<Option<DiagRecord>, SqlReturn> {
+fn find_record(
+    handle_type: i16,
+    handle: Handle,
+    number: i16,
+) -> Result<Option<DiagRecord>, SqlReturn> {
     let object = object_of_type(handle_type, handle).ok_or(SqlReturn::INVALID_HANDLE)?;
     if number <= 0 {
         return Err(SqlReturn::ERROR);
@@ -100,7 +116,13 @@ fn object_of_type(handle_type: i16, handle: Handle) -> Option<Object> {
 
 /// # Safety
 /// As [`SQLGetDiagRec`] for the given width.
-unsafe fn diag_rec(handle_type: i16, handle: Handle, number: i16, out: &RecOut, width: Width) -> SqlReturn {
+unsafe fn diag_rec(
+    handle_type: i16,
+    handle: Handle,
+    number: i16,
+    out: &RecOut,
+    width: Width,
+) -> SqlReturn {
     let record = match find_record(handle_type, handle, number) {
         Ok(Some(record)) => record,
         Ok(None) => return SqlReturn::NO_DATA,
@@ -111,12 +133,16 @@ unsafe fn diag_rec(handle_type: i16, handle: Handle, number: i16, out: &RecOut, 
     }
     let unit = width.unit();
     // SAFETY: the state buffer holds 6 characters (caller contract).
-    text::write_text(record.state.as_str(), width, unsafe { out_bytes(out.state, 6 * unit) });
+    text::write_text(record.state.as_str(), width, unsafe {
+        out_bytes(out.state, 6 * unit)
+    });
     // SAFETY: caller contract on `native`.
     unsafe { write_out(out.native, record.native) };
     let capacity = out.buffer_len as usize * unit;
     // SAFETY: the message buffer holds `buffer_len` characters (caller contract).
-    let written = text::write_text(&record.message, width, unsafe { out_bytes(out.message, capacity) });
+    let written = text::write_text(&record.message, width, unsafe {
+        out_bytes(out.message, capacity)
+    });
     let full = i16::try_from(written.full_units).unwrap_or(i16::MAX);
     // SAFETY: caller contract on `text_len`.
     unsafe { write_out(out.text_len, full) };
@@ -142,9 +168,15 @@ pub unsafe extern "system" fn SQLGetDiagField(
     buffer_len: i16,
     string_len: *mut i16,
 ) -> SqlReturn {
-    let out = FieldOut { info, buffer_len, string_len };
+    let out = FieldOut {
+        info,
+        buffer_len,
+        string_len,
+    };
     // SAFETY: forwarded caller contract.
-    guard::boundary(|| unsafe { diag_field(handle_type, handle, record, field, &out, Width::Narrow) })
+    guard::boundary(|| unsafe {
+        diag_field(handle_type, handle, record, field, &out, Width::Narrow)
+    })
 }
 
 /// SQLGetDiagFieldW (string lengths in bytes: the buffer may hold strings or numbers).
@@ -161,7 +193,11 @@ pub unsafe extern "system" fn SQLGetDiagFieldW(
     buffer_len: i16,
     string_len: *mut i16,
 ) -> SqlReturn {
-    let out = FieldOut { info, buffer_len, string_len };
+    let out = FieldOut {
+        info,
+        buffer_len,
+        string_len,
+    };
     // SAFETY: forwarded caller contract.
     guard::boundary(|| unsafe { diag_field(handle_type, handle, record, field, &out, Width::Wide) })
 }
@@ -221,7 +257,10 @@ fn record_field(object: &Object, number: i16, field: i16) -> Result<Field, SqlRe
     if number <= 0 {
         return Err(SqlReturn::ERROR);
     }
-    let record = lock(object.diag()).record(number).cloned().ok_or(SqlReturn::NO_DATA)?;
+    let record = lock(object.diag())
+        .record(number)
+        .cloned()
+        .ok_or(SqlReturn::NO_DATA)?;
     let value = match field {
         DIAG_SQLSTATE => Field::Text(record.state.as_str().to_string()),
         DIAG_NATIVE => Field::Int(record.native),
@@ -245,7 +284,11 @@ fn data_source_name(object: &Object) -> String {
         _ => return String::new(),
     };
     let state = lock(&conn.state);
-    state.session.as_ref().and_then(|s| s.config.dsn.clone()).unwrap_or_default()
+    state
+        .session
+        .as_ref()
+        .and_then(|s| s.config.dsn.clone())
+        .unwrap_or_default()
 }
 
 /// # Safety

@@ -73,7 +73,10 @@ fn alloc_connection(env: &Arc<Environment>) -> Handle {
 
 fn alloc_statement(conn: &Arc<Connection>) -> DriverResult<Handle> {
     if lock(&conn.state).session.is_none() {
-        return Err(DriverError::new(SqlState::CONNECTION_NOT_OPEN, "the connection is not open"));
+        return Err(DriverError::new(
+            SqlState::CONNECTION_NOT_OPEN,
+            "the connection is not open",
+        ));
     }
     let stmt = Arc::new(Statement::new(Arc::clone(conn)));
     let kinds = [
@@ -110,7 +113,9 @@ pub extern "system" fn SQLFreeHandle(handle_type: i16, handle: Handle) -> SqlRet
 fn free(object: &Object, handle: Handle) -> DriverResult<()> {
     match object {
         Object::Conn(conn) if lock(&conn.state).session.is_some() => {
-            return Err(DriverError::sequence("disconnect before freeing the connection"));
+            return Err(DriverError::sequence(
+                "disconnect before freeing the connection",
+            ));
         }
         Object::Stmt(stmt) => {
             for address in *lock(&stmt.descriptors) {
@@ -151,7 +156,9 @@ fn set_env_attr(env: &Environment, attribute: i32, value: usize) -> DriverResult
         }
         ATTR_CONNECTION_POOLING | ATTR_CP_MATCH | ATTR_DRIVER_UNICODE_TYPE => Ok(()),
         ATTR_OUTPUT_NTS if value == 1 => Ok(()),
-        ATTR_OUTPUT_NTS => Err(DriverError::not_implemented("SQL_ATTR_OUTPUT_NTS = SQL_FALSE")),
+        ATTR_OUTPUT_NTS => Err(DriverError::not_implemented(
+            "SQL_ATTR_OUTPUT_NTS = SQL_FALSE",
+        )),
         _ => Err(DriverError::new(
             SqlState::INVALID_ATTRIBUTE,
             format!("environment attribute {attribute} is not known"),

@@ -33,7 +33,9 @@ pub unsafe extern "system" fn SQLGetInfo(
         width: Width::Narrow,
     };
     // SAFETY: forwarded caller contract.
-    guard::conn(conn, |conn, diag| unsafe { get_info(conn, info_type, &out, diag) })
+    guard::conn(conn, |conn, diag| unsafe {
+        get_info(conn, info_type, &out, diag)
+    })
 }
 
 /// SQLGetInfoW (string lengths in bytes, reference/odbc.md §1.6).
@@ -56,7 +58,9 @@ pub unsafe extern "system" fn SQLGetInfoW(
         width: Width::Wide,
     };
     // SAFETY: forwarded caller contract.
-    guard::conn(conn, |conn, diag| unsafe { get_info(conn, info_type, &out, diag) })
+    guard::conn(conn, |conn, diag| unsafe {
+        get_info(conn, info_type, &out, diag)
+    })
 }
 
 fn context(conn: &Connection) -> InfoContext {
@@ -108,7 +112,11 @@ unsafe fn get_info(
 /// `supported` is null or holds 250 `SQLUSMALLINT`s for `SQL_API_ODBC3_ALL_FUNCTIONS`, 100
 /// for `SQL_API_ALL_FUNCTIONS`, else one.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SQLGetFunctions(conn: Handle, function: u16, supported: *mut u16) -> SqlReturn {
+pub unsafe extern "system" fn SQLGetFunctions(
+    conn: Handle,
+    function: u16,
+    supported: *mut u16,
+) -> SqlReturn {
     guard::conn(conn, |_, _| {
         if supported.is_null() {
             return Err(DriverError::null_pointer("SupportedPtr"));

@@ -36,7 +36,9 @@ pub unsafe fn narrow_arg(ptr: *const u8, len: isize) -> DriverResult<Option<Stri
     let len = match len {
         NTS => {
             // SAFETY: the caller guarantees a NUL-terminated string for SQL_NTS.
-            unsafe { std::ffi::CStr::from_ptr(ptr.cast()) }.to_bytes().len()
+            unsafe { std::ffi::CStr::from_ptr(ptr.cast()) }
+                .to_bytes()
+                .len()
         }
         n if n >= 0 => n as usize,
         _ => return Err(invalid_length()),
@@ -71,7 +73,11 @@ pub unsafe fn wide_arg(ptr: *const WideChar, len: isize) -> DriverResult<Option<
 ///
 /// # Safety
 /// As [`narrow_arg`] or [`wide_arg`] for the given width.
-pub unsafe fn string_arg(ptr: *const c_void, len: isize, width: Width) -> DriverResult<Option<String>> {
+pub unsafe fn string_arg(
+    ptr: *const c_void,
+    len: isize,
+    width: Width,
+) -> DriverResult<Option<String>> {
     match width {
         // SAFETY: forwarded caller guarantee.
         Width::Narrow => unsafe { narrow_arg(ptr.cast(), len) },
@@ -151,7 +157,9 @@ impl<L: TryFrom<usize> + Copy> StringOut<L> {
             LengthUnit::Bytes => self.capacity as usize,
         };
         // SAFETY: forwarded caller guarantee on `buf` and its capacity.
-        let out = text::write_text(text, self.width, unsafe { out_bytes(self.buf, capacity_bytes) });
+        let out = text::write_text(text, self.width, unsafe {
+            out_bytes(self.buf, capacity_bytes)
+        });
         let full = match self.unit {
             LengthUnit::Chars => out.full_units,
             LengthUnit::Bytes => out.full_bytes(self.width),

@@ -74,10 +74,23 @@ pub unsafe extern "system" fn SQLDescribeCol(
     decimal_digits: *mut i16,
     nullable: *mut i16,
 ) -> SqlReturn {
-    let name = StringOut { buf: name.cast(), capacity: buffer_len.into(), len_ptr: name_len, unit: LengthUnit::Chars, width: Width::Narrow };
-    let out = DescribeOut { data_type, column_size, decimal_digits, nullable };
+    let name = StringOut {
+        buf: name.cast(),
+        capacity: buffer_len.into(),
+        len_ptr: name_len,
+        unit: LengthUnit::Chars,
+        width: Width::Narrow,
+    };
+    let out = DescribeOut {
+        data_type,
+        column_size,
+        decimal_digits,
+        nullable,
+    };
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, diag| unsafe { describe_col(stmt, column, &name, &out, diag) })
+    guard::stmt(stmt, |stmt, diag| unsafe {
+        describe_col(stmt, column, &name, &out, diag)
+    })
 }
 
 /// SQLDescribeColW (name length in characters).
@@ -96,10 +109,23 @@ pub unsafe extern "system" fn SQLDescribeColW(
     decimal_digits: *mut i16,
     nullable: *mut i16,
 ) -> SqlReturn {
-    let name = StringOut { buf: name.cast(), capacity: buffer_len.into(), len_ptr: name_len, unit: LengthUnit::Chars, width: Width::Wide };
-    let out = DescribeOut { data_type, column_size, decimal_digits, nullable };
+    let name = StringOut {
+        buf: name.cast(),
+        capacity: buffer_len.into(),
+        len_ptr: name_len,
+        unit: LengthUnit::Chars,
+        width: Width::Wide,
+    };
+    let out = DescribeOut {
+        data_type,
+        column_size,
+        decimal_digits,
+        nullable,
+    };
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, diag| unsafe { describe_col(stmt, column, &name, &out, diag) })
+    guard::stmt(stmt, |stmt, diag| unsafe {
+        describe_col(stmt, column, &name, &out, diag)
+    })
 }
 
 /// # Safety
@@ -126,7 +152,10 @@ unsafe fn describe_col(
 /// The columns of the open or prepared result; `07005` when there is none.
 fn result_columns(state: &StatementState) -> DriverResult<&[hubdb_sql::ResultColumn]> {
     if state.cursor.is_none() && state.prepared.is_none() {
-        return Err(DriverError::new(SqlState("07005"), "the statement has no result set"));
+        return Err(DriverError::new(
+            SqlState("07005"),
+            "the statement has no result set",
+        ));
     }
     Ok(state.columns())
 }
@@ -145,9 +174,17 @@ pub unsafe extern "system" fn SQLColAttribute(
     text_len: *mut i16,
     number: *mut isize,
 ) -> SqlReturn {
-    let out = StringOut { buf: text, capacity: buffer_len.into(), len_ptr: text_len, unit: LengthUnit::Bytes, width: Width::Narrow };
+    let out = StringOut {
+        buf: text,
+        capacity: buffer_len.into(),
+        len_ptr: text_len,
+        unit: LengthUnit::Bytes,
+        width: Width::Narrow,
+    };
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, diag| unsafe { col_attribute(stmt, column, field, &out, number, diag) })
+    guard::stmt(stmt, |stmt, diag| unsafe {
+        col_attribute(stmt, column, field, &out, number, diag)
+    })
 }
 
 /// SQLColAttributeW (string lengths in bytes, reference/odbc.md §1.2).
@@ -164,9 +201,17 @@ pub unsafe extern "system" fn SQLColAttributeW(
     text_len: *mut i16,
     number: *mut isize,
 ) -> SqlReturn {
-    let out = StringOut { buf: text, capacity: buffer_len.into(), len_ptr: text_len, unit: LengthUnit::Bytes, width: Width::Wide };
+    let out = StringOut {
+        buf: text,
+        capacity: buffer_len.into(),
+        len_ptr: text_len,
+        unit: LengthUnit::Bytes,
+        width: Width::Wide,
+    };
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, diag| unsafe { col_attribute(stmt, column, field, &out, number, diag) })
+    guard::stmt(stmt, |stmt, diag| unsafe {
+        col_attribute(stmt, column, field, &out, number, diag)
+    })
 }
 
 /// # Safety
@@ -200,11 +245,20 @@ pub extern "system" fn SQLBindCol(
 ) -> SqlReturn {
     guard::stmt(stmt, |stmt, _| {
         if buffer_len < 0 {
-            return Err(DriverError::new(SqlState::INVALID_LENGTH, "BufferLength must not be negative"));
+            return Err(DriverError::new(
+                SqlState::INVALID_LENGTH,
+                "BufferLength must not be negative",
+            ));
         }
         let mut state = lock(&stmt.state);
-        let count = (state.cursor.is_some() || state.prepared.is_some()).then(|| state.columns().len());
-        let binding = ColumnBinding::new(c_type, value as usize, buffer_len as usize, indicator as usize);
+        let count =
+            (state.cursor.is_some() || state.prepared.is_some()).then(|| state.columns().len());
+        let binding = ColumnBinding::new(
+            c_type,
+            value as usize,
+            buffer_len as usize,
+            indicator as usize,
+        );
         state.binding.bind(column, Some(binding), count)
     })
 }
@@ -267,17 +321,28 @@ pub unsafe extern "system" fn SQLGetData(
 
 /// Bytes of the application's SQLGetData buffer: the C type's size for fixed-length types
 /// (BufferLength is ignored for them), else BufferLength.
-fn buffer_size(state: &StatementState, column: u16, c_type: i16, buffer_len: isize) -> DriverResult<usize> {
+fn buffer_size(
+    state: &StatementState,
+    column: u16,
+    c_type: i16,
+    buffer_len: isize,
+) -> DriverResult<usize> {
     let sql_type = &describe::column(state.columns(), column)?.sql_type;
     let code = match c_type {
         convert::ARD_TYPE => state.binding.column(column).map_or(c_type, |b| b.c_type),
         other => other,
     };
-    let fixed = CType::from_code(code, sql_type).ok().and_then(CType::fixed_size);
+    let fixed = CType::from_code(code, sql_type)
+        .ok()
+        .and_then(CType::fixed_size);
     match fixed {
         Some(size) => Ok(size),
-        None => usize::try_from(buffer_len)
-            .map_err(|_| DriverError::new(SqlState::INVALID_LENGTH, "BufferLength must not be negative")),
+        None => usize::try_from(buffer_len).map_err(|_| {
+            DriverError::new(
+                SqlState::INVALID_LENGTH,
+                "BufferLength must not be negative",
+            )
+        }),
     }
 }
 
@@ -299,5 +364,7 @@ pub unsafe extern "system" fn SQLRowCount(stmt: Handle, count: *mut isize) -> Sq
 /// SQLMoreResults: one result per statement, so always `SQL_NO_DATA`.
 #[unsafe(no_mangle)]
 pub extern "system" fn SQLMoreResults(stmt: Handle) -> SqlReturn {
-    guard::stmt(stmt, |stmt, _| Ok(statement::more_results(&mut lock(&stmt.state))))
+    guard::stmt(stmt, |stmt, _| {
+        Ok(statement::more_results(&mut lock(&stmt.state)))
+    })
 }

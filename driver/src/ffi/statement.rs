@@ -21,7 +21,9 @@ use crate::text::{WIDE_UNIT, WideChar, Width};
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn SQLPrepare(stmt: Handle, text: *const u8, len: i32) -> SqlReturn {
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, _| unsafe { prepare(stmt, text.cast(), len, Width::Narrow) })
+    guard::stmt(stmt, |stmt, _| unsafe {
+        prepare(stmt, text.cast(), len, Width::Narrow)
+    })
 }
 
 /// SQLPrepareW (length in characters).
@@ -29,14 +31,25 @@ pub unsafe extern "system" fn SQLPrepare(stmt: Handle, text: *const u8, len: i32
 /// # Safety
 /// As [`SQLPrepare`] for a wide string.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SQLPrepareW(stmt: Handle, text: *const WideChar, len: i32) -> SqlReturn {
+pub unsafe extern "system" fn SQLPrepareW(
+    stmt: Handle,
+    text: *const WideChar,
+    len: i32,
+) -> SqlReturn {
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, _| unsafe { prepare(stmt, text.cast(), len, Width::Wide) })
+    guard::stmt(stmt, |stmt, _| unsafe {
+        prepare(stmt, text.cast(), len, Width::Wide)
+    })
 }
 
 /// # Safety
 /// As [`SQLPrepare`] for the given width.
-unsafe fn prepare(stmt: &Statement, text: *const c_void, len: i32, width: Width) -> DriverResult<()> {
+unsafe fn prepare(
+    stmt: &Statement,
+    text: *const c_void,
+    len: i32,
+    width: Width,
+) -> DriverResult<()> {
     // SAFETY: forwarded caller contract.
     let sql = unsafe { string_arg(text, len as isize, width)? }
         .ok_or_else(|| DriverError::null_pointer("StatementText"))?;
@@ -62,7 +75,9 @@ pub extern "system" fn SQLExecute(stmt: Handle) -> SqlReturn {
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn SQLExecDirect(stmt: Handle, text: *const u8, len: i32) -> SqlReturn {
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, _| unsafe { exec_direct(stmt, text.cast(), len, Width::Narrow) })
+    guard::stmt(stmt, |stmt, _| unsafe {
+        exec_direct(stmt, text.cast(), len, Width::Narrow)
+    })
 }
 
 /// SQLExecDirectW (length in characters).
@@ -70,14 +85,25 @@ pub unsafe extern "system" fn SQLExecDirect(stmt: Handle, text: *const u8, len: 
 /// # Safety
 /// As [`SQLPrepareW`].
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SQLExecDirectW(stmt: Handle, text: *const WideChar, len: i32) -> SqlReturn {
+pub unsafe extern "system" fn SQLExecDirectW(
+    stmt: Handle,
+    text: *const WideChar,
+    len: i32,
+) -> SqlReturn {
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, _| unsafe { exec_direct(stmt, text.cast(), len, Width::Wide) })
+    guard::stmt(stmt, |stmt, _| unsafe {
+        exec_direct(stmt, text.cast(), len, Width::Wide)
+    })
 }
 
 /// # Safety
 /// As [`SQLPrepare`] for the given width; bound parameters as in [`SQLExecute`].
-unsafe fn exec_direct(stmt: &Statement, text: *const c_void, len: i32, width: Width) -> DriverResult<()> {
+unsafe fn exec_direct(
+    stmt: &Statement,
+    text: *const c_void,
+    len: i32,
+    width: Width,
+) -> DriverResult<()> {
     // SAFETY: forwarded caller contract.
     let sql = unsafe { string_arg(text, len as isize, width)? }
         .ok_or_else(|| DriverError::null_pointer("StatementText"))?;
@@ -119,10 +145,16 @@ unsafe fn read_param(binding: ParamBinding) -> DriverResult<RawParam> {
         address => unsafe { (address as *const isize).read_unaligned() },
     };
     if indicator == -1 {
-        return Ok(RawParam { binding, indicator, bytes: Vec::new() });
+        return Ok(RawParam {
+            binding,
+            indicator,
+            bytes: Vec::new(),
+        });
     }
     if is_data_at_exec(indicator) {
-        return Err(DriverError::not_implemented("data-at-execution parameters (SQLPutData)"));
+        return Err(DriverError::not_implemented(
+            "data-at-execution parameters (SQLPutData)",
+        ));
     }
     if binding.value == 0 {
         return Err(DriverError::null_pointer("ParameterValuePtr"));
@@ -136,11 +168,18 @@ unsafe fn read_param(binding: ParamBinding) -> DriverResult<RawParam> {
     // SAFETY: the value buffer holds `len` bytes (fixed C type, or the length the
     // application reported, or up to its terminator).
     let bytes = unsafe { std::slice::from_raw_parts(binding.value as *const u8, len) }.to_vec();
-    Ok(RawParam { binding, indicator, bytes })
+    Ok(RawParam {
+        binding,
+        indicator,
+        bytes,
+    })
 }
 
 fn invalid_indicator() -> DriverError {
-    DriverError::new(SqlState::INVALID_LENGTH, "invalid parameter length or indicator")
+    DriverError::new(
+        SqlState::INVALID_LENGTH,
+        "invalid parameter length or indicator",
+    )
 }
 
 /// Length in bytes of a NUL-terminated character parameter.
@@ -183,7 +222,9 @@ pub unsafe extern "system" fn SQLNativeSql(
         width: Width::Narrow,
     };
     // SAFETY: forwarded caller contract.
-    guard::conn(conn, |_, diag| unsafe { native_sql(input.cast(), input_len, &out, diag) })
+    guard::conn(conn, |_, diag| unsafe {
+        native_sql(input.cast(), input_len, &out, diag)
+    })
 }
 
 /// SQLNativeSqlW (lengths in characters).
@@ -207,12 +248,19 @@ pub unsafe extern "system" fn SQLNativeSqlW(
         width: Width::Wide,
     };
     // SAFETY: forwarded caller contract.
-    guard::conn(conn, |_, diag| unsafe { native_sql(input.cast(), input_len, &out, diag) })
+    guard::conn(conn, |_, diag| unsafe {
+        native_sql(input.cast(), input_len, &out, diag)
+    })
 }
 
 /// # Safety
 /// As [`SQLNativeSql`].
-unsafe fn native_sql(input: *const c_void, len: i32, out: &StringOut<i32>, diag: &mut Diagnostics) -> DriverResult<()> {
+unsafe fn native_sql(
+    input: *const c_void,
+    len: i32,
+    out: &StringOut<i32>,
+    diag: &mut Diagnostics,
+) -> DriverResult<()> {
     // SAFETY: forwarded caller contract.
     let sql = unsafe { string_arg(input, len as isize, out.width)? }
         .ok_or_else(|| DriverError::null_pointer("InStatementText"))?;
@@ -286,7 +334,10 @@ pub extern "system" fn SQLCancel(stmt: Handle) -> SqlReturn {
 pub extern "system" fn SQLEndTran(handle_type: i16, handle: Handle, _completion: i16) -> SqlReturn {
     guard::any(handle, |object, _| match (handle_type, object) {
         (1, Object::Env(_)) | (2, Object::Conn(_)) => Ok(()),
-        _ => Err(DriverError::new(SqlState::INVALID_ATTRIBUTE_VALUE, "SQLEndTran takes an environment or connection handle")),
+        _ => Err(DriverError::new(
+            SqlState::INVALID_ATTRIBUTE_VALUE,
+            "SQLEndTran takes an environment or connection handle",
+        )),
     })
 }
 
@@ -306,7 +357,12 @@ pub extern "system" fn SQLFreeStmt(stmt: Handle, option: u16) -> SqlReturn {
             CLOSE => state.close_cursor(),
             UNBIND => state.binding.unbind_all(),
             RESET_PARAMS => state.params.clear(),
-            _ => return Err(DriverError::new(SqlState("HY092"), format!("SQLFreeStmt option {option} is not known"))),
+            _ => {
+                return Err(DriverError::new(
+                    SqlState("HY092"),
+                    format!("SQLFreeStmt option {option} is not known"),
+                ));
+            }
         }
         Ok(())
     })
@@ -327,7 +383,9 @@ fn drop_statement(handle: Handle) -> SqlReturn {
 /// SQLCloseCursor.
 #[unsafe(no_mangle)]
 pub extern "system" fn SQLCloseCursor(stmt: Handle) -> SqlReturn {
-    guard::stmt(stmt, |stmt, _| statement::close_cursor(&mut lock(&stmt.state)))
+    guard::stmt(stmt, |stmt, _| {
+        statement::close_cursor(&mut lock(&stmt.state))
+    })
 }
 
 /// SQLGetCursorName.
@@ -335,10 +393,23 @@ pub extern "system" fn SQLCloseCursor(stmt: Handle) -> SqlReturn {
 /// # Safety
 /// `name` is null or holds `buffer_len` bytes; `name_len` is null or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SQLGetCursorName(stmt: Handle, name: *mut u8, buffer_len: i16, name_len: *mut i16) -> SqlReturn {
-    let out = StringOut { buf: name.cast(), capacity: buffer_len.into(), len_ptr: name_len, unit: LengthUnit::Chars, width: Width::Narrow };
+pub unsafe extern "system" fn SQLGetCursorName(
+    stmt: Handle,
+    name: *mut u8,
+    buffer_len: i16,
+    name_len: *mut i16,
+) -> SqlReturn {
+    let out = StringOut {
+        buf: name.cast(),
+        capacity: buffer_len.into(),
+        len_ptr: name_len,
+        unit: LengthUnit::Chars,
+        width: Width::Narrow,
+    };
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, diag| unsafe { get_cursor_name(stmt, &out, diag) })
+    guard::stmt(stmt, |stmt, diag| unsafe {
+        get_cursor_name(stmt, &out, diag)
+    })
 }
 
 /// SQLGetCursorNameW (lengths in characters).
@@ -346,15 +417,32 @@ pub unsafe extern "system" fn SQLGetCursorName(stmt: Handle, name: *mut u8, buff
 /// # Safety
 /// As [`SQLGetCursorName`] for wide characters.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SQLGetCursorNameW(stmt: Handle, name: *mut WideChar, buffer_len: i16, name_len: *mut i16) -> SqlReturn {
-    let out = StringOut { buf: name.cast(), capacity: buffer_len.into(), len_ptr: name_len, unit: LengthUnit::Chars, width: Width::Wide };
+pub unsafe extern "system" fn SQLGetCursorNameW(
+    stmt: Handle,
+    name: *mut WideChar,
+    buffer_len: i16,
+    name_len: *mut i16,
+) -> SqlReturn {
+    let out = StringOut {
+        buf: name.cast(),
+        capacity: buffer_len.into(),
+        len_ptr: name_len,
+        unit: LengthUnit::Chars,
+        width: Width::Wide,
+    };
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, diag| unsafe { get_cursor_name(stmt, &out, diag) })
+    guard::stmt(stmt, |stmt, diag| unsafe {
+        get_cursor_name(stmt, &out, diag)
+    })
 }
 
 /// # Safety
 /// As [`SQLGetCursorName`].
-unsafe fn get_cursor_name(stmt: &Statement, out: &StringOut<i16>, diag: &mut Diagnostics) -> DriverResult<()> {
+unsafe fn get_cursor_name(
+    stmt: &Statement,
+    out: &StringOut<i16>,
+    diag: &mut Diagnostics,
+) -> DriverResult<()> {
     let name = {
         let mut state = lock(&stmt.state);
         // Generated names start with SQL_CUR, as the spec requires of drivers.
@@ -370,9 +458,15 @@ unsafe fn get_cursor_name(stmt: &Statement, out: &StringOut<i16>, diag: &mut Dia
 /// # Safety
 /// `name` is valid for `len` bytes or NUL-terminated with `SQL_NTS`.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SQLSetCursorName(stmt: Handle, name: *const u8, len: i16) -> SqlReturn {
+pub unsafe extern "system" fn SQLSetCursorName(
+    stmt: Handle,
+    name: *const u8,
+    len: i16,
+) -> SqlReturn {
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, _| unsafe { set_cursor_name(stmt, name.cast(), len, Width::Narrow) })
+    guard::stmt(stmt, |stmt, _| unsafe {
+        set_cursor_name(stmt, name.cast(), len, Width::Narrow)
+    })
 }
 
 /// SQLSetCursorNameW (length in characters).
@@ -380,18 +474,37 @@ pub unsafe extern "system" fn SQLSetCursorName(stmt: Handle, name: *const u8, le
 /// # Safety
 /// As [`SQLSetCursorName`] for a wide string.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SQLSetCursorNameW(stmt: Handle, name: *const WideChar, len: i16) -> SqlReturn {
+pub unsafe extern "system" fn SQLSetCursorNameW(
+    stmt: Handle,
+    name: *const WideChar,
+    len: i16,
+) -> SqlReturn {
     // SAFETY: forwarded caller contract.
-    guard::stmt(stmt, |stmt, _| unsafe { set_cursor_name(stmt, name.cast(), len, Width::Wide) })
+    guard::stmt(stmt, |stmt, _| unsafe {
+        set_cursor_name(stmt, name.cast(), len, Width::Wide)
+    })
 }
 
 /// # Safety
 /// As [`SQLSetCursorName`] for the given width.
-unsafe fn set_cursor_name(stmt: &Statement, name: *const c_void, len: i16, width: Width) -> DriverResult<()> {
+unsafe fn set_cursor_name(
+    stmt: &Statement,
+    name: *const c_void,
+    len: i16,
+    width: Width,
+) -> DriverResult<()> {
     // SAFETY: forwarded caller contract.
-    let name = unsafe { string_arg(name, len.into(), width)? }.ok_or_else(|| DriverError::null_pointer("CursorName"))?;
-    if name.is_empty() || name.len() > 128 || name.to_ascii_uppercase().starts_with("SQLCUR") || name.to_ascii_uppercase().starts_with("SQL_CUR") {
-        return Err(DriverError::new(SqlState("34000"), format!("invalid cursor name '{name}'")));
+    let name = unsafe { string_arg(name, len.into(), width)? }
+        .ok_or_else(|| DriverError::null_pointer("CursorName"))?;
+    if name.is_empty()
+        || name.len() > 128
+        || name.to_ascii_uppercase().starts_with("SQLCUR")
+        || name.to_ascii_uppercase().starts_with("SQL_CUR")
+    {
+        return Err(DriverError::new(
+            SqlState("34000"),
+            format!("invalid cursor name '{name}'"),
+        ));
     }
     lock(&stmt.state).cursor_name = Some(name);
     Ok(())
