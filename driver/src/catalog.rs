@@ -9,11 +9,13 @@
 //!   case-insensitively, as HubDB names do (DESIGN "Catalog and schemas"); Power BI escapes `_`
 //!   in table names (§5 #10). With `SQL_ATTR_METADATA_ID` true every argument is an identifier:
 //!   no pattern characters, surrounding double quotes stripped;
-//! - a NULL argument and an empty string both mean "any": the spec's reading of "" (objects
-//!   without a catalog or schema) would always be empty here, since every table has both, and
-//!   clients pass "" meaning "don't care". The special SQLTables enumerations are the
-//!   exception: `"%"` catalog, `""` schema and table lists catalogs; `"%"` schema with `""`
-//!   catalog and table lists schemas; `"%"` table type with `""` others lists table types (B27);
+//! - NULL and empty arguments follow the spec: a NULL pattern matches everything, an empty
+//!   table or column pattern only the empty name (MS "Pattern Value Arguments"), so nothing.
+//!   An empty catalog or schema means "tables without a catalog/schema" only for drivers where
+//!   some tables have none; here every table has both, so "" is read as "any" (clients pass it
+//!   for "the current one"). The special SQLTables enumerations: `"%"` catalog with `""`
+//!   schema and table lists catalogs; `"%"` schema with `""` catalog and table lists schemas;
+//!   `"%"` table type with `""` others lists table types (B27);
 //! - table types are `TABLE` (schema `Draft`) and `VIEW` (schema `Published`), never
 //!   `BASE TABLE` (§5 #21); a type list may be quoted or not (`'TABLE','VIEW'`, `TABLE, VIEW`);
 //! - the row id `Id` is the primary key, a unique index (SQLStatistics) and the best row id
@@ -150,18 +152,29 @@ enum NameMatch {
 }
 
 impl NameMatch {
+    /// A pattern argument: NULL and `%` match everything, "" only the empty name.
     fn pattern(arg: Option<&str>, metadata_id: bool) -> NameMatch {
         match arg {
-            None | Some("") => NameMatch::Any,
+            None => NameMatch::Any,
             Some(text) if metadata_id => NameMatch::identifier(text),
             Some("%") => NameMatch::Any,
             Some(text) => NameMatch::Pattern(text.to_lowercase().chars().collect()),
         }
     }
 
-    fn exact(arg: Option<&str>, metadata_id: bool) -> NameMatch {
+    /// A catalog or schema argument: NULL and "" both mean any (see the module doc).
+    fn container(arg: Option<&str>, metadata_id: bool, pattern: bool) -> NameMatch {
         match arg {
             None | Some("") => NameMatch::Any,
+            _ if pattern => NameMatch::pattern(arg, metadata_id),
+            _ => NameMatch::exact(arg, metadata_id),
+        }
+    }
+
+    /// An ordinary argument: compared case-insensitively, without pattern characters.
+    fn exact(arg: Option<&str>, metadata_id: bool) -> NameMatch {
+        match arg {
+            None => NameMatch::Any,
             Some(text) if metadata_id => NameMatch::identifier(text),
             Some(text) => NameMatch::Exact {
                 name: text.to_string(),
@@ -239,8 +252,8 @@ impl ObjectMatcher {
     fn patterns(args: &CatalogArgs) -> Self {
         let id = args.metadata_id;
         ObjectMatcher {
-            catalog: NameMatch::pattern(args.catalog.as_deref(), id),
-            schema: NameMatch::pattern(args.schema.as_deref(), id),
+            catalog: NameMatch::container(args.catalog.as_deref(), id, true),
+            schema: NameMatch::container(args.schema.as_deref(), id, true),
             table: NameMatch::pattern(args.table.as_deref(), id),
             column: NameMatch::pattern(args.column.as_deref(), id),
         }
@@ -250,8 +263,8 @@ impl ObjectMatcher {
     fn exact(args: &CatalogArgs) -> Self {
         let id = args.metadata_id;
         ObjectMatcher {
-            catalog: NameMatch::exact(args.catalog.as_deref(), id),
-            schema: NameMatch::exact(args.schema.as_deref(), id),
+            catalog: NameMatch::container(args.catalog.as_deref(), id, false),
+            schema: NameMatch::container(args.schema.as_deref(), id, false),
             table: NameMatch::exact(args.table.as_deref(), id),
             column: NameMatch::Any,
         }
@@ -1066,9 +1079,17 @@ mod tests {
 
     #[test]
     fn schema_and_empty_arguments_filter_as_documented() {
-        let published =
-            tables_result(&catalog(), &args(Some("Published"), Some(""))).expect("tables");
+        let published = tables_result(&catalog(), &args(Some("Published"), None)).expect("tables");
         assert_eq!(names(&published, 2), ["Orders", "products"]);
+        let any_schema =
+            tables_result(&catalog(), &args(Some(""), Some("orders"))).expect("tables");
+        assert_eq!(names(&any_schema, 2), ["Orders"]);
+        let empty_table = tables_result(&catalog(), &args(None, Some(""))).expect("tables");
+        assert_eq!(
+            empty_table.batch.num_rows(),
+            0,
+            "an empty pattern matches only ''"
+        );
         let nothing = tables_result(&catalog(), &args(Some("Nope"), None)).expect("tables");
         assert_eq!(nothing.batch.num_rows(), 0);
         assert_eq!(nothing.columns.len(), 5);

@@ -609,13 +609,17 @@ impl CellPlace {
     }
 }
 
-/// Bytes of the converted value to copy: the value plus its terminator for character data.
+/// Bytes of the converted value to copy: the value plus its terminator for character data
+/// (none when the buffer cannot even hold a terminator: then nothing was written).
 fn bytes_to_copy(ctype: CType, converted: &Converted, buffer_length: usize) -> usize {
     let terminator = match ctype {
         CType::Char => 1,
         CType::WChar => crate::text::WIDE_UNIT,
         _ => 0,
     };
+    if buffer_length < terminator {
+        return 0;
+    }
     (converted.written + terminator).min(buffer_length)
 }
 
