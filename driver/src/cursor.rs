@@ -312,33 +312,24 @@ impl Cursor {
         memory: &mut dyn AppMemory,
         wait: Wait<'_>,
     ) -> DriverResult<FetchOutcome> {
+        // Bad bindings fail before any row is consumed.
+        let bound = self.bound_columns(binding)?;
         self.load_rowset(binding.array_size.max(1), wait)?;
         if self.rowset_len == 0 {
             write_rows_fetched(binding, memory, 0);
             return Ok(FetchOutcome::NoData);
         }
-        let offset = bind_offset(binding, memory);
-        let mut statuses = vec![ROW_SUCCESS; self.rowset_len];
+        let layout = Layout {
+            bind_type: binding.bind_type,
+            offset: bind_offset(binding, memory),
+        };
         let mut issues = Vec::new();
-        for (number, column) in binding.columns.iter().enumerate() {
-            let Some(column) = column else { continue };
-            let number = u16::try_from(number + 1).unwrap_or(u16::MAX);
-            let layout = Layout {
-                bind_type: binding.bind_type,
-                offset,
-            };
-            self.fetch_column(number, column, layout, memory, &mut issues)?;
+        for (number, column, target) in &bound {
+            self.fetch_column(*number, column, *target, layout, memory, &mut issues)?;
         }
         issues.sort_by_key(|issue| (issue.row, issue.column));
-        for issue in &issues {
-            let status = &mut statuses[issue.row - 1];
-            if issue.is_error() {
-                *status = ROW_ERROR;
-            } else if *status == ROW_SUCCESS {
-                *status = ROW_SUCCESS_WITH_INFO;
-            }
-        }
-        write_row_statuses(binding, memory, &statuses)?;
+        let statuses = row_statuses(self.rowset_len, &issues);
+        write_row_statuses(binding, memory, &statuses);
         write_rows_fetched(binding, memory, self.rowset_len);
         let all_rows_failed = statuses.iter().all(|s| *s == ROW_ERROR);
         Ok(FetchOutcome::Rows {
@@ -346,6 +337,27 @@ impl Cursor {
             issues,
             all_rows_failed,
         })
+    }
+
+    /// The bound columns with their conversion targets: `07009` for a column the result does
+    /// not have, `HY003` for a C type the driver does not know.
+    fn bound_columns<'b>(
+        &self,
+        binding: &'b RowBinding,
+    ) -> DriverResult<Vec<(u16, &'b ColumnBinding, Target)>> {
+        let mut bound = Vec::new();
+        for (index, column) in binding.columns.iter().enumerate() {
+            let Some(column) = column else { continue };
+            let number = u16::try_from(index + 1).unwrap_or(u16::MAX);
+            let sql_type = &crate::describe::column(&self.columns, number)?.sql_type;
+            let target = Target {
+                ctype: CType::from_code(column.c_type, sql_type)?,
+                precision: column.precision,
+                scale: column.scale,
+            };
+            bound.push((number, column, target));
+        }
+        Ok(bound)
     }
 
     /// Moves the next `size` rows (or fewer at the end) into the rowset.
@@ -401,17 +413,12 @@ impl Cursor {
         &self,
         number: u16,
         binding: &ColumnBinding,
+        target: Target,
         layout: Layout,
         memory: &mut dyn AppMemory,
         issues: &mut Vec<CellIssue>,
     ) -> DriverResult<()> {
-        let column = crate::describe::column(&self.columns, number)?;
-        let ctype = CType::from_code(binding.c_type, &column.sql_type)?;
-        let target = Target {
-            ctype,
-            precision: binding.precision,
-            scale: binding.scale,
-        };
+        let ctype = target.ctype;
         let element = ctype.fixed_size().unwrap_or(binding.buffer_length);
         let mut scratch = vec![0u8; element];
         let mut row = 0;
@@ -636,14 +643,25 @@ fn write_rows_fetched(binding: &RowBinding, memory: &mut dyn AppMemory, rows: us
     }
 }
 
+/// The status of each fetched row: an error marks it `SQL_ROW_ERROR`, a warning
+/// `SQL_ROW_SUCCESS_WITH_INFO`.
+fn row_statuses(rows: usize, issues: &[CellIssue]) -> Vec<u16> {
+    let mut statuses = vec![ROW_SUCCESS; rows];
+    for issue in issues {
+        let status = &mut statuses[issue.row - 1];
+        if issue.is_error() {
+            *status = ROW_ERROR;
+        } else if *status == ROW_SUCCESS {
+            *status = ROW_SUCCESS_WITH_INFO;
+        }
+    }
+    statuses
+}
+
 /// Row statuses for the fetched rows, then `SQL_ROW_NOROW` up to the array size.
-fn write_row_statuses(
-    binding: &RowBinding,
-    memory: &mut dyn AppMemory,
-    statuses: &[u16],
-) -> DriverResult<()> {
+fn write_row_statuses(binding: &RowBinding, memory: &mut dyn AppMemory, statuses: &[u16]) {
     if binding.row_status_ptr == 0 {
-        return Ok(());
+        return;
     }
     let size = binding.array_size.max(statuses.len());
     let mut bytes = Vec::with_capacity(size * 2);
@@ -652,7 +670,6 @@ fn write_row_statuses(
         bytes.extend_from_slice(&status.to_ne_bytes());
     }
     memory.write(binding.row_status_ptr, &bytes);
-    Ok(())
 }
 
 fn bookmark_unsupported() -> DriverError {
@@ -1125,6 +1142,24 @@ mod tests {
         binding.bind(2, Some(bound), None).expect("bind");
         binding.bind(2, None, None).expect("unbind");
         assert!(binding.column(2).is_none());
+    }
+
+    #[test]
+    fn a_binding_past_the_last_column_fails_the_fetch_without_losing_rows() {
+        let mut binding = RowBinding::default();
+        let bound = ColumnBinding::new(-25, BASE, 8, BASE + 0x100);
+        binding
+            .bind(3, Some(bound), None)
+            .expect("bound before execute");
+        let (mut cursor, mut arena) = (products(), Arena::new(0x1000));
+        let err = cursor
+            .fetch(&binding, &mut arena, Wait::default())
+            .expect_err("07009");
+        assert_eq!(err.state, SqlState::INVALID_DESCRIPTOR_INDEX);
+        binding.bind(3, None, None).expect("unbind");
+        binding.bind(1, Some(bound), None).expect("bind id");
+        fetch(&mut cursor, &binding, &mut arena);
+        assert_eq!(arena.i64_at(BASE), 1);
     }
 
     #[test]
