@@ -101,8 +101,9 @@ fn start_log(config: &Config, diag: &mut Diagnostics) {
 /// Builds the client and the engine, and verifies the credentials with one request.
 fn open_engine(config: &Config, login_timeout: u64) -> DriverResult<hubdb_sql::Engine> {
     if config.auth_scheme == AuthScheme::OAuth {
-        return Err(DriverError::not_implemented(
-            "AuthScheme=OAuth in this release; use AuthScheme=PrivateApp with PrivateAppToken",
+        return Err(DriverError::new(
+            SqlState::NOT_IMPLEMENTED,
+            "AuthScheme=OAuth is not supported in this release; use AuthScheme=PrivateApp with PrivateAppToken",
         ));
     }
     let token = config.token.clone().ok_or_else(|| {

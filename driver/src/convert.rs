@@ -837,7 +837,7 @@ fn exact(number: Number) -> DriverResult<(i128, i32)> {
 
 /// `mantissa × 10^-from` as a mantissa at scale `to`; digits below `to` are dropped.
 fn rescale(mantissa: i128, from: i32, to: i32) -> DriverResult<(i128, bool)> {
-    let shift = to - from;
+    let shift = to.saturating_sub(from);
     let factor = pow10(shift.unsigned_abs()).ok_or_else(out_of_range);
     if shift >= 0 {
         return mantissa

@@ -29,6 +29,7 @@
 use crate::convert::{self, CType, Converted, Target};
 use crate::error::{self, DriverError, DriverResult, SqlState};
 use crate::runtime::{self, Cancel};
+use hubdb_sql::arrow::array::ArrayRef;
 use hubdb_sql::arrow::record_batch::RecordBatch;
 use hubdb_sql::{ResultColumn, ResultSet};
 use std::collections::VecDeque;
@@ -42,6 +43,11 @@ pub const ROW_SUCCESS_WITH_INFO: u16 = 6;
 
 /// Size of `SQLLEN`, the element of indicator and length arrays.
 const LEN_SIZE: usize = std::mem::size_of::<isize>();
+/// Largest conversion buffer allocated up front for a bound column; an application may bind
+/// with a huge buffer length, and only values that need more get a bigger one.
+const SCRATCH_LIMIT: usize = 1 << 20;
+/// Bytes of the widest terminator (a wide NUL).
+const MAX_TERMINATOR: usize = crate::text::WIDE_UNIT;
 
 /// The application's memory, where bound columns, indicators, the rows-fetched count and the
 /// row status array live. The FFI layer implements it over raw addresses; the cursor computes
@@ -420,10 +426,10 @@ impl Cursor {
     ) -> DriverResult<()> {
         let ctype = target.ctype;
         let element = ctype.fixed_size().unwrap_or(binding.buffer_length);
-        let mut scratch = vec![0u8; element];
+        let mut scratch = vec![0u8; element.min(SCRATCH_LIMIT)];
         let mut row = 0;
         for batch in &self.rowset {
-            let array = batch.column(usize::from(number) - 1);
+            let array = batch_column(batch, number)?;
             for batch_row in 0..batch.num_rows() {
                 let place = CellPlace::new(binding, layout, row, element)?;
                 let cell = (array.as_ref(), batch_row);
@@ -483,7 +489,7 @@ impl Cursor {
         if progress.done {
             return Ok(GetDataOutcome::NoData);
         }
-        let array = batch.column(usize::from(number) - 1);
+        let array = batch_column(&batch, number)?;
         let converted = convert::convert_cell(array.as_ref(), row, &target, out, progress.offset)?;
         if converted.is_null() && !has_indicator {
             return Err(indicator_required(number));
@@ -508,6 +514,16 @@ impl Cursor {
         let message = "no current row: call SQLFetch first, or the result has no more rows";
         Err(DriverError::new(SqlState::INVALID_CURSOR_STATE, message))
     }
+}
+
+/// Column `number` (1-based) of a batch; a batch narrower than the described result is the
+/// engine's fault, reported rather than a panic.
+fn batch_column(batch: &RecordBatch, number: u16) -> DriverResult<&ArrayRef> {
+    let index = usize::from(number).saturating_sub(1);
+    batch.columns().get(index).ok_or_else(|| {
+        let message = format!("the result has no data for column {number}");
+        DriverError::new(SqlState::GENERAL_ERROR, message)
+    })
 }
 
 /// The conversion target of SQLGetData.
@@ -584,10 +600,17 @@ impl CellPlace {
         &self,
         (array, row): (&dyn hubdb_sql::arrow::array::Array, usize),
         target: &Target,
-        scratch: &mut [u8],
+        scratch: &mut Vec<u8>,
         memory: &mut dyn AppMemory,
     ) -> DriverResult<Option<convert::ConvertWarning>> {
-        let converted = convert::convert_cell(array, row, target, scratch, 0)?;
+        let mut converted = convert::convert_cell(array, row, target, scratch, 0)?;
+        if converted.has_more() && scratch.len() < self.buffer_length {
+            // The scratch buffer starts smaller than a huge bound buffer; grow it to what
+            // this value needs (plus a terminator) and convert again.
+            let needed = usize::try_from(converted.indicator).unwrap_or(0) + MAX_TERMINATOR;
+            scratch.resize(needed.min(self.buffer_length), 0);
+            converted = convert::convert_cell(array, row, target, scratch, 0)?;
+        }
         if converted.is_null() {
             if self.indicator == 0 {
                 return Err(DriverError::new(
@@ -1160,6 +1183,22 @@ mod tests {
         binding.bind(1, Some(bound), None).expect("bind id");
         fetch(&mut cursor, &binding, &mut arena);
         assert_eq!(arena.i64_at(BASE), 1);
+    }
+
+    #[test]
+    fn a_value_longer_than_the_scratch_limit_arrives_whole_in_a_large_buffer() {
+        let long = "x".repeat(SCRATCH_LIMIT + 10);
+        let first = batch(&[1], &[Some(long.as_str())]);
+        let mut cursor = Cursor::in_memory(columns(), vec![first]);
+        let mut binding = RowBinding::default();
+        let name = ColumnBinding::new(1, BASE + 64, 3 * SCRATCH_LIMIT, BASE);
+        binding.bind(2, Some(name), None).expect("bind");
+        let mut arena = Arena::new(3 * SCRATCH_LIMIT + 128);
+        let outcome = fetch(&mut cursor, &binding, &mut arena);
+        assert!(matches!(outcome, FetchOutcome::Rows { ref issues, .. } if issues.is_empty()));
+        assert_eq!(arena.len_at(BASE), long.len() as isize);
+        assert_eq!(arena.text_at(BASE + 64, long.len()), long);
+        assert_eq!(arena.at(BASE + 64 + long.len(), 1), [0]);
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::Secret;
+use crate::limiter::RateBudget;
 
 /// HubSpot's public API host (reference §1).
 pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
@@ -27,12 +28,16 @@ pub struct ClientConfig {
     /// A 429 whose wait would exceed this fails at once instead of blocking the caller
     /// (a `DAILY` limit, or a `Retry-After` of an hour).
     pub max_retry_wait: Duration,
+    /// Pacing shared by every client of this base URL and token in the process (B16);
+    /// `None` sends as fast as asked.
+    pub rate_budget: Option<RateBudget>,
     /// `User-Agent` header.
     pub user_agent: String,
 }
 
 impl ClientConfig {
-    /// Defaults: 60 s timeout and HubSpot's own client policy of 6 retries (reference §11.3).
+    /// Defaults: 60 s timeout, HubSpot's own client policy of 6 retries (reference §11.3) and
+    /// the Free/Starter budget of 100 requests per 10 s (§11.2).
     pub fn new(base_url: impl Into<String>, token: Secret) -> Self {
         Self {
             base_url: base_url.into(),
@@ -42,6 +47,7 @@ impl ClientConfig {
             rate_limit_backoff: Duration::from_secs(1),
             server_error_backoff: Duration::from_millis(200),
             max_retry_wait: Duration::from_secs(120),
+            rate_budget: Some(RateBudget::HUBSPOT_FREE),
             user_agent: format!("hubdb-odbc/{}", env!("CARGO_PKG_VERSION")),
         }
     }
@@ -63,6 +69,7 @@ impl fmt::Debug for ClientConfig {
             .field("rate_limit_backoff", &self.rate_limit_backoff)
             .field("server_error_backoff", &self.server_error_backoff)
             .field("max_retry_wait", &self.max_retry_wait)
+            .field("rate_budget", &self.rate_budget)
             .field("user_agent", &self.user_agent)
             .finish()
     }

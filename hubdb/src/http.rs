@@ -10,6 +10,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTE
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
+use crate::limiter::Limiter;
 use crate::query::QueryString;
 use crate::retry::{Failure, RetryMode, delay_before_retry, parse_retry_after};
 use crate::{ClientConfig, Error, ErrorKind, Secret};
@@ -29,6 +30,7 @@ pub struct Transport {
     base_url: String,
     token: RwLock<Secret>,
     config: ClientConfig,
+    limiter: Option<Arc<Limiter>>,
     requests: AtomicU64,
 }
 
@@ -45,11 +47,15 @@ impl Transport {
                     format!("cannot build the HTTP client: {e}"),
                 )
             })?;
+        let limiter = config
+            .rate_budget
+            .map(|budget| Limiter::shared(&base_url, &config.token, budget));
         Ok(Self {
             http,
             base_url,
             token: RwLock::new(config.token.clone()),
             config,
+            limiter,
             requests: AtomicU64::new(0),
         })
     }
@@ -126,6 +132,9 @@ impl Transport {
         url: &str,
         body: Option<&Body>,
     ) -> Result<Vec<u8>, Failure> {
+        if let Some(limiter) = &self.limiter {
+            limiter.acquire().await;
+        }
         let started = Instant::now();
         self.requests.fetch_add(1, Ordering::Relaxed);
         let response = self

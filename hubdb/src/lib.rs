@@ -9,6 +9,7 @@
 //!   retry 5xx and dropped connections; all retries are bounded by `max_retries`;
 //! - `RowQuery.properties == Some(vec![])` is sent as `properties=hs_id`: the row id comes at
 //!   the row's top level anyway, so no own column is returned (§8.3);
+//! - clients of one base URL and token share one process-wide request budget (B16);
 //! - writes (row create/update/replace/delete, publish, reset) change the draft table and are
 //!   retried only after a 429, which HubSpot sends before carrying a request out;
 //! - TLS is rustls with the `ring` provider and the platform's trust store;
@@ -18,6 +19,7 @@ mod client;
 mod config;
 mod error;
 mod http;
+mod limiter;
 mod model;
 mod query;
 mod retry;
@@ -28,6 +30,7 @@ mod writes;
 pub use client::Client;
 pub use config::{ClientConfig, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind};
+pub use limiter::RateBudget;
 pub use model::*;
 pub use query::MAX_PAGE_SIZE;
 pub use secret::Secret;

@@ -60,11 +60,11 @@ fn child(connection_string: &str, rows: usize) {
     let before = peak_resident_mib();
     let started = Instant::now();
     let sql = format!("SELECT * FROM price_list LIMIT {rows}");
-    let cursor = connection
+    let mut cursor = connection
         .execute(&sql, (), None)
         .expect("execute")
         .expect("rows");
-    let buffer = TextRowSet::for_cursor(1000, &cursor, Some(4096)).expect("buffer");
+    let buffer = TextRowSet::for_cursor(1000, &mut cursor, Some(4096)).expect("buffer");
     let mut bound = cursor.bind_buffer(buffer).expect("bind");
     let mut read = 0;
     while let Some(rowset) = bound.fetch().expect("fetch") {

@@ -37,7 +37,10 @@ def epoch_ms_to_datetime(ms):
 
 def system_value(name, row):
     value = row.get(SYSTEM_FIELDS[name])
-    if name in ("Id", "ChildTableId"):
+    if name == "ChildTableId":
+        # HubSpot sends "0" for a row without a child table (reference §6, HubSpot CLI).
+        return int(value) if value not in (None, "", "0", 0) else None
+    if name == "Id":
         return int(value) if value not in (None, "") else None
     if name.endswith("At"):
         return iso_to_datetime(value)

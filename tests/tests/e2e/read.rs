@@ -8,11 +8,11 @@ use std::collections::HashSet;
 /// Every value of the first column, read in rowsets of `batch` rows.
 fn first_column(sql: &str, batch: usize) -> Vec<String> {
     let connection = connect(sandbox());
-    let cursor = connection
+    let mut cursor = connection
         .execute(sql, (), None)
         .expect("execute")
         .expect("a result set");
-    let buffer = TextRowSet::for_cursor(batch, &cursor, Some(4096)).expect("buffer");
+    let buffer = TextRowSet::for_cursor(batch, &mut cursor, Some(4096)).expect("buffer");
     let mut bound = cursor.bind_buffer(buffer).expect("bind");
     let mut values = Vec::new();
     for _ in 0..100_000 {
@@ -52,24 +52,12 @@ fn partial_last_rowset_and_unicode_text() {
 #[test]
 fn catalog_lists_the_sample_tables() {
     let connection = connect(sandbox());
-    let cursor = connection.tables("", "", "", "").expect("SQLTables");
-    let buffer = TextRowSet::for_cursor(100, &cursor, Some(512)).expect("buffer");
-    let mut bound = cursor.bind_buffer(buffer).expect("bind");
     let mut names = Vec::new();
-    while let Some(rowset) = bound.fetch().expect("fetch") {
-        for row in 0..rowset.num_rows() {
-            let schema = rowset
-                .at_as_str(1, row)
-                .expect("utf8")
-                .unwrap_or_default()
-                .to_string();
-            let table = rowset
-                .at_as_str(2, row)
-                .expect("utf8")
-                .unwrap_or_default()
-                .to_string();
-            names.push((schema, table));
-        }
+    for row in connection.tables("", "", "", "").expect("SQLTables") {
+        let row = row.expect("fetch");
+        let schema = row.schema.as_str().expect("utf8").unwrap_or_default();
+        let table = row.table.as_str().expect("utf8").unwrap_or_default();
+        names.push((schema.to_string(), table.to_string()));
     }
     assert!(
         names.contains(&("Published".into(), "store_locations".into())),

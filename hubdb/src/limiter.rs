@@ -1,0 +1,156 @@
+//! A process-wide request budget per credential (B16).
+//!
+//! HubSpot counts requests per private app or per installed OAuth app, over a rolling
+//! 10-second window (reference §11.2), not per client object: eight ODBC connections with
+//! one token share one budget. So every client built with the same base URL and token takes
+//! its turns from one [`Limiter`], and waits for a free slot instead of provoking 429s.
+//! 429s still happen when other processes spend the same budget; the retry policy handles them.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::Secret;
+
+/// At most `requests` requests in any rolling `window`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RateBudget {
+    pub requests: u32,
+    pub window: Duration,
+}
+
+impl RateBudget {
+    /// HubSpot's smallest published budget: 100 requests per 10 s for Free and Starter
+    /// accounts (reference §11.2); higher tiers may raise it in the configuration.
+    pub const HUBSPOT_FREE: RateBudget = RateBudget {
+        requests: 100,
+        window: Duration::from_secs(10),
+    };
+}
+
+/// Send times of the requests in the current window, shared by all clients of one credential.
+#[derive(Debug)]
+pub struct Limiter {
+    budget: RateBudget,
+    sent: Mutex<VecDeque<Instant>>,
+}
+
+/// Limiters by base URL, token digest and budget. The token is hashed, so the registry holds
+/// no credential.
+type Registry = Mutex<HashMap<(String, u64, RateBudget), Arc<Limiter>>>;
+
+impl Limiter {
+    pub fn new(budget: RateBudget) -> Self {
+        Self {
+            budget,
+            sent: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// The limiter every client of this base URL and token shares in this process.
+    pub fn shared(base_url: &str, token: &Secret, budget: RateBudget) -> Arc<Limiter> {
+        static REGISTRY: OnceLock<Registry> = OnceLock::new();
+        let mut hasher = DefaultHasher::new();
+        token.expose().hash(&mut hasher);
+        let key = (base_url.to_string(), hasher.finish(), budget);
+        let mut registry = REGISTRY
+            .get_or_init(Registry::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        registry
+            .entry(key)
+            .or_insert_with(|| Arc::new(Limiter::new(budget)))
+            .clone()
+    }
+
+    /// Waits until a request fits in the budget, then counts it. Each wait ends when the
+    /// oldest request leaves the window, so the loop ends after at most `requests` rounds
+    /// per window even with many waiters.
+    pub async fn acquire(&self) {
+        if self.budget.requests == 0 {
+            return;
+        }
+        loop {
+            let wait = match self.try_acquire(Instant::now()) {
+                None => return,
+                Some(wait) => wait,
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Counts a request sent at `now` and returns `None`, or returns how long to wait.
+    fn try_acquire(&self, now: Instant) -> Option<Duration> {
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        while sent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.budget.window)
+        {
+            sent.pop_front();
+        }
+        if sent.len() < self.budget.requests as usize {
+            sent.push_back(now);
+            return None;
+        }
+        let oldest = *sent.front()?;
+        Some(
+            self.budget
+                .window
+                .saturating_sub(now.duration_since(oldest)),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn budget(requests: u32, millis: u64) -> RateBudget {
+        RateBudget {
+            requests,
+            window: Duration::from_millis(millis),
+        }
+    }
+
+    #[test]
+    fn requests_beyond_the_budget_wait_for_the_oldest_to_leave_the_window() {
+        let limiter = Limiter::new(budget(2, 1000));
+        let start = Instant::now();
+        assert_eq!(limiter.try_acquire(start), None);
+        assert_eq!(
+            limiter.try_acquire(start + Duration::from_millis(100)),
+            None
+        );
+        let wait = limiter.try_acquire(start + Duration::from_millis(400));
+        assert_eq!(wait, Some(Duration::from_millis(600)));
+        assert_eq!(
+            limiter.try_acquire(start + Duration::from_millis(1000)),
+            None
+        );
+    }
+
+    #[test]
+    fn clients_of_one_credential_share_a_limiter_and_others_do_not() {
+        let token = Secret::new("pat-na1-shared");
+        let one = Limiter::shared("http://h", &token, budget(5, 10));
+        let two = Limiter::shared("http://h", &token, budget(5, 10));
+        let other = Limiter::shared("http://h", &Secret::new("pat-na1-other"), budget(5, 10));
+        assert!(Arc::ptr_eq(&one, &two));
+        assert!(!Arc::ptr_eq(&one, &other));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn acquire_paces_requests_to_the_budget() {
+        let limiter = Limiter::new(budget(3, 1000));
+        let start = Instant::now();
+        for _ in 0..7 {
+            limiter.acquire().await;
+        }
+        // 3 at once, 3 after one window, the 7th after two.
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+    }
+}
