@@ -35,8 +35,11 @@ fn prism_binary() -> PathBuf {
     prism
 }
 
+/// HubSpot's HubDB spec: the repository's copy (`openapi/`), or `$HUBDB_OPENAPI_DIR`'s.
 fn spec_file() -> PathBuf {
-    let spec = repo_root().join("../shared/hubspot-openapi/hubdb-v3-relaxed.json");
+    let folder = std::env::var_os("HUBDB_OPENAPI_DIR")
+        .map_or_else(|| repo_root().join("openapi"), PathBuf::from);
+    let spec = folder.join("hubdb-v3-relaxed.json");
     assert!(
         spec.exists(),
         "HubSpot's OpenAPI file is missing: {}",
