@@ -49,10 +49,12 @@ $installer dsn "$dsn" --dir "$demo" AuthScheme=PrivateApp "PrivateAppToken=$toke
 export ODBCSYSINI=$demo ODBCINSTINI=odbcinst.ini ODBCINI=$demo/odbc.ini
 echo "HubDB sandbox at $url; driver and DSN \"$dsn\" registered in $demo"
 echo "> $query"
-echo "$query" | isql -b -v "$dsn" -w
+# -m30: isql sizes each column by its declared size (TEXT is 10,000 characters), so the
+# display width is capped to keep the table readable.
+echo "$query" | isql -b -v -m30 "$dsn"
 cat <<MSG
 
 Explore on your own (the sandbox keeps running until 'scripts/demo.sh stop'):
   export ODBCSYSINI=$demo ODBCINSTINI=odbcinst.ini ODBCINI=$demo/odbc.ini
-  isql -v "$dsn"
+  isql -v -m30 "$dsn"
 MSG

@@ -3,8 +3,9 @@
 //! Decisions baked in (reference/odbc.md §1.9; ODBC appendix D "Converting data from SQL to C
 //! data types"):
 //! - `SQL_C_CHAR` is UTF-8 (the driver's ANSI encoding), `SQL_C_WCHAR` UTF-16 (UTF-32 under
-//!   the `iodbc` feature); both go through `text::write_text`, so output is NUL-terminated and
-//!   cut on a character boundary, never inside a UTF-8 sequence or a surrogate pair;
+//!   the `iodbc` feature); both go through `text::write_encoded`, so output is NUL-terminated
+//!   and each part fills the buffer with whole code units, a character split between two
+//!   parts if need be (the parts joined are the exact encoding; see `text`);
 //! - character and binary results can be read in parts: `offset` counts bytes of the converted
 //!   representation already delivered, the indicator is the byte length still remaining
 //!   (never `SQL_NO_TOTAL`: the whole value is in memory), truncation is `01004`;
@@ -23,7 +24,7 @@
 //!   from the column; `val` is the little-endian magnitude, `sign` 1 for positive.
 
 use crate::error::{DriverError, DriverResult, SqlState};
-use crate::text::{self, WIDE_UNIT, Width};
+use crate::text::{self, Width};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use hubdb_sql::SqlType;
 use hubdb_sql::arrow::array::{Array, AsArray};
@@ -488,8 +489,9 @@ fn whole_part_len(rendered: &str) -> usize {
 
 /// Writes the part of `rendered` after `offset` bytes (of its `width` encoding).
 fn write_text_chunk(rendered: &str, width: Width, out: &mut [u8], offset: usize) -> Converted {
-    let rest = &rendered[str_offset(rendered, width, offset)..];
-    let written = text::write_text(rest, width, Some(out));
+    let encoded = text::encode(rendered, width);
+    let rest = encoded.get(offset..).unwrap_or_default();
+    let written = text::write_encoded(rest, width, Some(out));
     let bytes = written.written_units * width.unit();
     Converted {
         indicator: to_isize(written.full_bytes(width)),
@@ -497,22 +499,6 @@ fn write_text_chunk(rendered: &str, width: Width, out: &mut [u8], offset: usize)
         consumed: bytes,
         warning: written.truncated.then_some(ConvertWarning::Truncated),
     }
-}
-
-/// The byte offset in `text` of the character that starts `offset` bytes into its encoding.
-fn str_offset(text: &str, width: Width, offset: usize) -> usize {
-    let mut encoded = 0;
-    for (index, ch) in text.char_indices() {
-        if encoded >= offset {
-            return index;
-        }
-        encoded += match width {
-            Width::Narrow => ch.len_utf8(),
-            Width::Wide if WIDE_UNIT == 4 => WIDE_UNIT,
-            Width::Wide => ch.len_utf16() * WIDE_UNIT,
-        };
-    }
-    text.len()
 }
 
 fn write_binary(bytes: &[u8], out: &mut [u8], offset: usize) -> Converted {
@@ -1088,28 +1074,60 @@ mod tests {
     }
 
     #[test]
-    fn truncation_never_splits_a_utf8_sequence() {
-        // "aé": 'é' is two bytes; a 3-byte buffer holds "a" and the terminator.
+    fn a_truncated_part_fills_the_buffer_even_inside_a_utf8_sequence() {
+        // "aé": 'é' is C3 A9; a 3-byte buffer holds "a", C3 and the terminator.
         let array = StringArray::from(vec!["aé"]);
         let mut out = [0xAAu8; 3];
         let converted = convert(&array, char_target(), &mut out).expect("truncated");
         assert_eq!(converted.indicator, 3);
         assert_eq!(converted.warning, Some(ConvertWarning::Truncated));
-        assert_eq!(&out[..2], b"a\0");
-        assert_eq!(converted.consumed, 1);
+        assert_eq!(out, [b'a', 0xC3, 0]);
+        assert_eq!(converted.consumed, 2);
     }
 
     #[cfg(not(feature = "iodbc"))]
     #[test]
-    fn wide_truncation_never_splits_a_surrogate_pair() {
-        // "x😀": 3 UTF-16 units; 6 bytes hold 'x' and the terminator, not half the emoji.
+    fn a_truncated_wide_part_fills_the_buffer_even_inside_a_surrogate_pair() {
+        // "x😀": 3 UTF-16 units; 6 bytes hold 'x', the high surrogate and the terminator.
         let array = StringArray::from(vec!["x😀"]);
         let mut out = [0xAAu8; 6];
         let converted = convert(&array, CType::WChar, &mut out).expect("truncated");
         assert_eq!(converted.indicator, 6);
-        assert_eq!(converted.written, 2);
-        assert_eq!(&out[..4], &[b'x', 0, 0, 0]);
+        assert_eq!(converted.written, 4);
+        assert_eq!(&out[..4], &text::encode("x😀", Width::Wide)[..4]);
+        assert_eq!(&out[4..], &[0, 0]);
         assert!(converted.has_more());
+    }
+
+    /// Reads a value as pyodbc does (`src/getdata.cpp`): after a `01004` part it keeps the
+    /// buffer length minus the terminator, whatever the driver wrote.
+    fn read_like_pyodbc(array: &dyn Array, ctype: CType, buffer: usize) -> Vec<u8> {
+        let unit = ctype.width().map_or(0, Width::unit);
+        let (mut whole, mut offset) = (Vec::new(), 0);
+        loop {
+            let mut out = vec![0u8; buffer];
+            let part = convert_cell(array, 0, &ctype.into(), &mut out, offset).expect("part");
+            if !part.has_more() {
+                whole.extend_from_slice(&out[..part.written]);
+                return whole;
+            }
+            whole.extend_from_slice(&out[..buffer - unit]);
+            offset += part.consumed;
+        }
+    }
+
+    #[test]
+    fn b23_parts_read_like_pyodbc_reassemble_text_with_characters_across_parts() {
+        let value = "a😀東".repeat(700);
+        let array = StringArray::from(vec![value.as_str()]);
+        for buffer in [7, 8, 9, 4096] {
+            let narrow = read_like_pyodbc(&array, CType::Char, buffer);
+            assert_eq!(String::from_utf8(narrow).expect("utf-8"), value, "{buffer}");
+        }
+        for buffer in [6, 8, 10, 4096] {
+            let wide = read_like_pyodbc(&array, CType::WChar, buffer);
+            assert_eq!(text::decode_wide_bytes(&wide), value, "{buffer}");
+        }
     }
 
     #[test]

@@ -3,11 +3,18 @@
 //! Decisions baked in (reference/odbc.md §1.4, §1.6; bug cases B13/B30):
 //! - every information type of the ODBC 3.8 headers, plus ODBC 4.0's
 //!   `SQL_RETURN_ESCAPE_CLAUSE` (180), gets an answer; capability masks say only what the
-//!   engine really does (a wrong "yes" makes folded BI queries fail at run time), so most
-//!   function masks are 0 for now; truly unknown numbers give `HY096`;
+//!   engine really does (a wrong "yes" makes folded BI queries fail at run time): the
+//!   scalar-function, interval and CONVERT masks are built from the engine's own lists
+//!   (`hubdb_sql::SCALAR_FUNCTIONS`, ...), which its tests run one by one (B31); truly
+//!   unknown numbers give `HY096`;
 //! - `SQLGetFunctions` answers from [`EXPORTS`], the same list the library exports (a test
 //!   checks the list against the `extern "system"` functions in `ffi/`), because unixODBC
 //!   disables every exported function whose bit is clear.
+
+use hubdb_sql::{
+    CONVERT_TARGETS, FunctionGroup, SCALAR_FUNCTIONS, TIMESTAMPADD_INTERVALS,
+    TIMESTAMPDIFF_INTERVALS,
+};
 
 /// One answer of SQLGetInfo.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +68,7 @@ pub const EXPORTS: &[(&str, u16)] = &[
     ("SQLNativeSql", 62),
     ("SQLNativeSqlW", 62),
     ("SQLNumParams", 63),
+    ("SQLDescribeParam", 58),
     ("SQLBindParameter", 72),
     ("SQLNumResultCols", 18),
     ("SQLDescribeCol", 8),
@@ -199,10 +207,12 @@ fn text_info(info_type: u16, ctx: &InfoContext) -> Option<String> {
         // SQL_MULTIPLE_ACTIVE_TXN, SQL_OUTER_JOINS, SQL_COLUMN_ALIAS, SQL_LIKE_ESCAPE_CLAUSE,
         // SQL_CATALOG_NAME.
         19 | 20 | 27 | 37 | 38 | 87 | 113 | 10003 => yes_no(true),
+        // SQL_DESCRIBE_PARAMETER: markers are typed from the plan (B34).
+        10002 => yes_no(true),
         // SQL_PROCEDURES, SQL_ROW_UPDATES, SQL_MULT_RESULT_SETS, SQL_INTEGRITY,
         // SQL_ORDER_BY_COLUMNS_IN_SELECT, SQL_MAX_ROW_SIZE_INCLUDES_LONG,
-        // SQL_NEED_LONG_DATA_LEN, SQL_DESCRIBE_PARAMETER.
-        21 | 11 | 36 | 73 | 90 | 103 | 111 | 10002 => yes_no(false),
+        // SQL_NEED_LONG_DATA_LEN.
+        21 | 11 | 36 | 73 | 90 | 103 | 111 => yes_no(false),
         _ => return None,
     };
     Some(text)
@@ -240,46 +250,229 @@ fn small_info(info_type: u16) -> Option<u16> {
 /// Answers of type SQLUINTEGER (bitmasks and counts).
 fn mask_info(info_type: u16) -> Option<u32> {
     let value = match info_type {
-        8 => 1,                                 // SQL_FETCH_DIRECTION: SQL_FD_FETCH_NEXT
+        8 => 1,       // SQL_FETCH_DIRECTION: SQL_FD_FETCH_NEXT
         26 | 72 => 0, // SQL_DEFAULT_TXN_ISOLATION, SQL_TXN_ISOLATION_OPTION
         43 => 1,      // SQL_SCROLL_CONCURRENCY: SQL_SCCO_READ_ONLY
         44 => 1,      // SQL_SCROLL_OPTIONS: SQL_SO_FORWARD_ONLY
-        48 => 2,      // SQL_CONVERT_FUNCTIONS: SQL_FN_CVT_CAST
-        49..=52 => 0, // numeric, string, system, time-date function masks
-        53..=71 | 122..=126 | 173 => 0, // SQL_CONVERT_<type>: no CONVERT escapes yet
-        81 => 0x0B,   // SQL_GETDATA_EXTENSIONS: ANY_COLUMN | ANY_ORDER | BOUND
+        48 => 3,      // SQL_CONVERT_FUNCTIONS: SQL_FN_CVT_CONVERT | SQL_FN_CVT_CAST
+        49 => function_mask(FunctionGroup::Numeric, NUMERIC_BITS),
+        50 => function_mask(FunctionGroup::String, STRING_BITS),
+        51 => function_mask(FunctionGroup::System, SYSTEM_BITS),
+        52 => function_mask(FunctionGroup::TimeDate, TIMEDATE_BITS),
+        53..=71 | 122..=126 | 173 => convert_mask(info_type),
+        81 => 0x0B,             // SQL_GETDATA_EXTENSIONS: ANY_COLUMN | ANY_ORDER | BOUND
         78..=80 | 82 | 83 => 0, // locks, positioned operations, bookmarks, sensitivity
         86 | 117 | 127..=134 | 136..=143 => 0, // ALTER/CREATE/DROP: no DDL yet
-        91 => 1,      // SQL_SCHEMA_USAGE: SQL_SU_DML_STATEMENTS
-        92 => 0,      // SQL_CATALOG_USAGE: the one catalog is never named
-        95 => 0x17,   // SQL_SUBQUERIES: comparison, EXISTS, IN, correlated
-        96 => 3,      // SQL_UNION: UNION and UNION ALL
+        91 => 1,                // SQL_SCHEMA_USAGE: SQL_SU_DML_STATEMENTS
+        92 => 0,                // SQL_CATALOG_USAGE: the one catalog is never named
+        95 => 0x17,             // SQL_SUBQUERIES: comparison, EXISTS, IN, correlated
+        96 => 3,                // SQL_UNION: UNION and UNION ALL
         102 | 104 | 105 | 108 | 112 => 0, // maximum sizes: no limit stated
-        109 | 110 => 0, // SQL_TIMEDATE_ADD/DIFF_INTERVALS
-        115 => 0x7F,  // SQL_OJ_CAPABILITIES: left, right, full, nested, ...
-        118 => 1,     // SQL_SQL_CONFORMANCE: SQL_SC_SQL92_ENTRY
-        119 => 7,     // SQL_DATETIME_LITERALS: DATE, TIME, TIMESTAMP
+        109 => interval_mask(TIMESTAMPADD_INTERVALS.iter().map(|(name, _)| *name)),
+        110 => interval_mask(TIMESTAMPDIFF_INTERVALS.iter().copied()),
+        115 => 0x7F,    // SQL_OJ_CAPABILITIES: left, right, full, nested, ...
+        118 => 1,       // SQL_SQL_CONFORMANCE: SQL_SC_SQL92_ENTRY
+        119 => 7,       // SQL_DATETIME_LITERALS: DATE, TIME, TIMESTAMP
         120 | 121 => 0, // SQL_BATCH_ROW_COUNT, SQL_BATCH_SUPPORT
         144 | 145 | 150 | 151 | 167 | 168 => 0, // dynamic, keyset, static cursors: none
-        146 => 1,     // SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1: SQL_CA1_NEXT
-        147 => 1,     // ..._ATTRIBUTES2: SQL_CA2_READ_ONLY_CONCURRENCY
+        146 => 1,       // SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1: SQL_CA1_NEXT
+        147 => 1,       // ..._ATTRIBUTES2: SQL_CA2_READ_ONLY_CONCURRENCY
         148 | 149 => 0, // SQL_INDEX_KEYWORDS, SQL_INFO_SCHEMA_VIEWS
-        152 => 1,     // SQL_ODBC_INTERFACE_CONFORMANCE: SQL_OIC_CORE
-        153 => 2,     // SQL_PARAM_ARRAY_ROW_COUNTS: SQL_PARC_NO_BATCH
-        154 => 3,     // SQL_PARAM_ARRAY_SELECTS: SQL_PAS_NO_SELECT
+        152 => 1,       // SQL_ODBC_INTERFACE_CONFORMANCE: SQL_OIC_CORE
+        153 => 2,       // SQL_PARAM_ARRAY_ROW_COUNTS: SQL_PARC_NO_BATCH
+        154 => 3,       // SQL_PARAM_ARRAY_SELECTS: SQL_PAS_NO_SELECT
         155..=159 | 162 | 163 | 164 => 0, // SQL-92 function, rule, grant masks
         160 => 0x1E07, // SQL_SQL92_PREDICATES: EXISTS, IS [NOT] NULL, LIKE, IN, BETWEEN, comparison
-        161 => 0x37E, // SQL_SQL92_RELATIONAL_JOIN_OPERATORS
-        165 => 0xF,   // SQL_SQL92_VALUE_EXPRESSIONS: CASE, CAST, COALESCE, NULLIF
-        166 => 1,     // SQL_STANDARD_CLI_CONFORMANCE: SQL_SCC_XOPEN_CLI_VERSION1
-        169 => 0x7F,  // SQL_AGGREGATE_FUNCTIONS: all
+        161 => 0x37E,  // SQL_SQL92_RELATIONAL_JOIN_OPERATORS
+        165 => 0xF,    // SQL_SQL92_VALUE_EXPRESSIONS: CASE, CAST, COALESCE, NULLIF
+        166 => 1,      // SQL_STANDARD_CLI_CONFORMANCE: SQL_SCC_XOPEN_CLI_VERSION1
+        169 => 0x7F,   // SQL_AGGREGATE_FUNCTIONS: all
         170 | 172 => 0, // SQL_DDL_INDEX, SQL_INSERT_STATEMENT
-        180 => 0,     // SQL_RETURN_ESCAPE_CLAUSE (ODBC 4.0): none (B30)
-        10001 => 0,   // SQL_CURSOR_SENSITIVITY: SQL_UNSPECIFIED
+        180 => 0,      // SQL_RETURN_ESCAPE_CLAUSE (ODBC 4.0): none (B30)
+        10001 => 0,    // SQL_CURSOR_SENSITIVITY: SQL_UNSPECIFIED
         10021..=10025 => 0, // async mode and notification, async DBC, driver-aware pooling
         _ => return None,
     };
     Some(value)
+}
+
+/// `SQL_FN_STR_*` bits (sqlext.h). LOCATE sets both of its bits: both forms work.
+const STRING_BITS: &[(&str, u32)] = &[
+    ("CONCAT", 0x1),
+    ("INSERT", 0x2),
+    ("LEFT", 0x4),
+    ("LTRIM", 0x8),
+    ("LENGTH", 0x10),
+    ("LOCATE", 0x20 | 0x10000),
+    ("LCASE", 0x40),
+    ("REPEAT", 0x80),
+    ("REPLACE", 0x100),
+    ("RIGHT", 0x200),
+    ("RTRIM", 0x400),
+    ("SUBSTRING", 0x800),
+    ("UCASE", 0x1000),
+    ("ASCII", 0x2000),
+    ("CHAR", 0x4000),
+    ("DIFFERENCE", 0x8000),
+    ("SOUNDEX", 0x20000),
+    ("SPACE", 0x40000),
+    ("BIT_LENGTH", 0x80000),
+    ("CHAR_LENGTH", 0x10_0000),
+    ("CHARACTER_LENGTH", 0x20_0000),
+    ("OCTET_LENGTH", 0x40_0000),
+    ("POSITION", 0x80_0000),
+];
+
+/// `SQL_FN_NUM_*` bits (sqlext.h).
+const NUMERIC_BITS: &[(&str, u32)] = &[
+    ("ABS", 0x1),
+    ("ACOS", 0x2),
+    ("ASIN", 0x4),
+    ("ATAN", 0x8),
+    ("ATAN2", 0x10),
+    ("CEILING", 0x20),
+    ("COS", 0x40),
+    ("COT", 0x80),
+    ("EXP", 0x100),
+    ("FLOOR", 0x200),
+    ("LOG", 0x400),
+    ("MOD", 0x800),
+    ("SIGN", 0x1000),
+    ("SIN", 0x2000),
+    ("SQRT", 0x4000),
+    ("TAN", 0x8000),
+    ("PI", 0x1_0000),
+    ("RAND", 0x2_0000),
+    ("DEGREES", 0x4_0000),
+    ("LOG10", 0x8_0000),
+    ("POWER", 0x10_0000),
+    ("RADIANS", 0x20_0000),
+    ("ROUND", 0x40_0000),
+    ("TRUNCATE", 0x80_0000),
+];
+
+/// `SQL_FN_TD_*` bits (sqlext.h).
+const TIMEDATE_BITS: &[(&str, u32)] = &[
+    ("NOW", 0x1),
+    ("CURDATE", 0x2),
+    ("DAYOFMONTH", 0x4),
+    ("DAYOFWEEK", 0x8),
+    ("DAYOFYEAR", 0x10),
+    ("MONTH", 0x20),
+    ("QUARTER", 0x40),
+    ("WEEK", 0x80),
+    ("YEAR", 0x100),
+    ("CURTIME", 0x200),
+    ("HOUR", 0x400),
+    ("MINUTE", 0x800),
+    ("SECOND", 0x1000),
+    ("TIMESTAMPADD", 0x2000),
+    ("TIMESTAMPDIFF", 0x4000),
+    ("DAYNAME", 0x8000),
+    ("MONTHNAME", 0x1_0000),
+    ("CURRENT_DATE", 0x2_0000),
+    ("CURRENT_TIME", 0x4_0000),
+    ("CURRENT_TIMESTAMP", 0x8_0000),
+    ("EXTRACT", 0x10_0000),
+];
+
+/// `SQL_FN_SYS_*` bits (sqlext.h).
+const SYSTEM_BITS: &[(&str, u32)] = &[("USER", 0x1), ("DATABASE", 0x2), ("IFNULL", 0x4)];
+
+/// `SQL_FN_TSI_*` bits (sqlext.h).
+const INTERVAL_BITS: &[(&str, u32)] = &[
+    ("FRAC_SECOND", 0x1),
+    ("SECOND", 0x2),
+    ("MINUTE", 0x4),
+    ("HOUR", 0x8),
+    ("DAY", 0x10),
+    ("WEEK", 0x20),
+    ("MONTH", 0x40),
+    ("QUARTER", 0x80),
+    ("YEAR", 0x100),
+];
+
+fn bits_of<'a>(names: impl Iterator<Item = &'a str>, bits: &[(&str, u32)]) -> u32 {
+    names
+        .filter_map(|name| bits.iter().find(|(n, _)| *n == name).map(|(_, bit)| *bit))
+        .fold(0, |mask, bit| mask | bit)
+}
+
+/// The mask of one function group: exactly the functions the engine implements.
+fn function_mask(group: FunctionGroup, bits: &[(&str, u32)]) -> u32 {
+    let names = SCALAR_FUNCTIONS
+        .iter()
+        .filter(|(g, _, _)| *g == group)
+        .map(|(_, name, _)| *name);
+    bits_of(names, bits)
+}
+
+fn interval_mask<'a>(names: impl Iterator<Item = &'a str>) -> u32 {
+    bits_of(names, INTERVAL_BITS)
+}
+
+/// `SQL_CVT_*` bits (sqlext.h) by the ODBC type name CONVERT takes.
+const CONVERT_BITS: &[(&str, u32)] = &[
+    ("SQL_CHAR", 0x1),
+    ("SQL_NUMERIC", 0x2),
+    ("SQL_DECIMAL", 0x4),
+    ("SQL_INTEGER", 0x8),
+    ("SQL_SMALLINT", 0x10),
+    ("SQL_FLOAT", 0x20),
+    ("SQL_REAL", 0x40),
+    ("SQL_DOUBLE", 0x80),
+    ("SQL_VARCHAR", 0x100),
+    ("SQL_LONGVARCHAR", 0x200),
+    ("SQL_BIT", 0x1000),
+    ("SQL_TINYINT", 0x2000),
+    ("SQL_BIGINT", 0x4000),
+    ("SQL_DATE", 0x8000),
+    ("SQL_TIME", 0x1_0000),
+    ("SQL_TIMESTAMP", 0x2_0000),
+    ("SQL_WCHAR", 0x20_0000),
+    ("SQL_WLONGVARCHAR", 0x40_0000),
+    ("SQL_WVARCHAR", 0x80_0000),
+];
+
+/// `SQL_CONVERT_<source>`: the CONVERT targets a value of that type can be cast to. Text
+/// converts to anything; numbers and BIT to numbers, BIT and text; a date to a date, a
+/// timestamp or text; a time to a time or text; a timestamp to any of those; binary,
+/// interval and GUID sources to nothing (the engine has no such values).
+fn convert_mask(info_type: u16) -> u32 {
+    const TEXT: &[&str] = &[
+        "SQL_CHAR",
+        "SQL_VARCHAR",
+        "SQL_LONGVARCHAR",
+        "SQL_WCHAR",
+        "SQL_WVARCHAR",
+        "SQL_WLONGVARCHAR",
+    ];
+    const NUMBERS: &[&str] = &[
+        "SQL_NUMERIC",
+        "SQL_DECIMAL",
+        "SQL_INTEGER",
+        "SQL_SMALLINT",
+        "SQL_FLOAT",
+        "SQL_REAL",
+        "SQL_DOUBLE",
+        "SQL_BIT",
+        "SQL_TINYINT",
+        "SQL_BIGINT",
+    ];
+    let targets: Vec<&str> = match info_type {
+        // BIGINT, BIT, DECIMAL, DOUBLE, FLOAT, INTEGER, NUMERIC, REAL, SMALLINT, TINYINT.
+        53 | 55 | 58..=61 | 63..=65 | 68 => [TEXT, NUMBERS].concat(),
+        // CHAR, LONGVARCHAR, VARCHAR, WCHAR, WLONGVARCHAR, WVARCHAR.
+        56 | 62 | 70 | 122 | 125 | 126 => CONVERT_BITS.iter().map(|(n, _)| *n).collect(),
+        57 => [TEXT, &["SQL_DATE", "SQL_TIMESTAMP"]].concat(),
+        66 => [TEXT, &["SQL_TIME"]].concat(),
+        67 => [TEXT, &["SQL_DATE", "SQL_TIME", "SQL_TIMESTAMP"]].concat(),
+        _ => Vec::new(),
+    };
+    let supported = targets
+        .into_iter()
+        .filter(|t| CONVERT_TARGETS.iter().any(|(name, _)| name == t));
+    bits_of(supported, CONVERT_BITS)
 }
 
 #[cfg(test)]
@@ -332,7 +525,7 @@ mod tests {
         assert!(exists(13)); // SQLFetch
         assert!(exists(1021)); // SQLFetchScroll
         assert!(exists(61)); // SQLMoreResults, asked by isql
-        assert!(!exists(58)); // SQLDescribeParam is not exported
+        assert!(exists(58)); // SQLDescribeParam
         assert!(!exists(10)); // SQLError: the driver manager maps it
         assert_eq!(odbc2_array()[4], 1); // SQLBindCol
     }
@@ -346,6 +539,45 @@ mod tests {
             assert!(info(id, &ctx).is_some(), "info type {id} has no answer");
         }
         assert_eq!(info(1750, &ctx), None);
+    }
+
+    #[test]
+    fn function_masks_list_exactly_the_engines_functions() {
+        let ctx = InfoContext::default();
+        let mask = |id| match info(id, &ctx) {
+            Some(InfoValue::U32(mask)) => mask,
+            other => panic!("info {id}: {other:?}"),
+        };
+        // UCASE, LCASE, LOCATE (both forms), CONCAT; never SOUNDEX or DIFFERENCE.
+        assert_eq!(mask(50) & 0x1061, 0x1061);
+        assert_eq!(mask(50) & 0x10000, 0x10000);
+        assert_eq!(mask(50) & (0x8000 | 0x20000), 0);
+        assert_eq!(mask(49) & 0x800, 0x800); // MOD
+        assert_eq!(mask(52) & 0x6000, 0x6000); // TIMESTAMPADD, TIMESTAMPDIFF
+        assert_eq!(mask(51), 0x7); // USER, DATABASE, IFNULL
+        assert_eq!(mask(109), 0x1FF);
+        assert_eq!(mask(110), 0x1FE); // no fractions of a second
+        assert_eq!(mask(48), 3);
+        assert_eq!(mask(53) & 0x100, 0x100); // BIGINT to VARCHAR
+        assert_eq!(mask(57) & 0x4000, 0); // DATE to BIGINT is not offered
+        assert_eq!(mask(54), 0); // binary sources
+        // Every engine function has a bit: nothing is silently left out.
+        let all: Vec<(&str, u32)> =
+            [STRING_BITS, NUMERIC_BITS, TIMEDATE_BITS, SYSTEM_BITS].concat();
+        let scalar = SCALAR_FUNCTIONS
+            .iter()
+            .filter(|(group, _, _)| *group != FunctionGroup::Convert);
+        for (_, name, _) in scalar {
+            assert!(all.iter().any(|(n, _)| n == name), "{name} has no bit");
+        }
+    }
+
+    #[test]
+    fn describe_parameter_is_honest() {
+        assert_eq!(
+            info(10002, &InfoContext::default()),
+            Some(InfoValue::Text("Y".into()))
+        );
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //!   connection's timeout (`SQL_ATTR_CONNECTION_TIMEOUT` or the `Timeout` property), and can
 //!   be cancelled with SQLCancel (B36);
 //! - `SQL_ATTR_MAX_ROWS` caps the rows a result delivers;
+//! - SQLDescribeParam answers the type the plan gives each marker (the column it is
+//!   compared with), `SQL_VARCHAR(4000)` where nothing fixes it;
 //! - SQLRowCount after a SELECT is -1 while rows stream (pyodbc calls it after every execute,
 //!   reference/odbc.md §5 #6).
 
@@ -352,6 +354,59 @@ pub fn num_params(state: &StatementState) -> DriverResult<i16> {
         .as_ref()
         .ok_or_else(|| DriverError::sequence("no prepared statement: call SQLPrepare first"))?;
     Ok(i16::try_from(prepared.param_count).unwrap_or(i16::MAX))
+}
+
+/// What SQLDescribeParam returns for one parameter marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamDescription {
+    pub data_type: i16,
+    pub size: usize,
+    pub decimal_digits: i16,
+    pub nullable: i16,
+}
+
+/// `SQL_VARCHAR` (sql.h): the type of a marker nothing in the statement types.
+const SQL_VARCHAR: i16 = 12;
+/// Size reported for such a marker: room for HubDB's multi-select and foreign-id cells.
+const UNTYPED_PARAM_SIZE: usize = 4000;
+
+/// SQLDescribeParam: the type the engine inferred for marker `number` (from 1) from its
+/// context, e.g. the column it is compared with; `SQL_VARCHAR` where nothing fixes it.
+pub fn describe_param(state: &StatementState, number: u16) -> DriverResult<ParamDescription> {
+    let prepared = state
+        .prepared
+        .as_ref()
+        .ok_or_else(|| DriverError::sequence("no prepared statement: call SQLPrepare first"))?;
+    let index = usize::from(number).checked_sub(1);
+    let inferred = index
+        .and_then(|i| prepared.param_types.get(i))
+        .ok_or_else(|| {
+            DriverError::new(
+                SqlState::INVALID_DESCRIPTOR_INDEX,
+                format!(
+                    "parameter {number} does not exist; the statement has {} parameter markers",
+                    prepared.param_count
+                ),
+            )
+        })?;
+    let described = match inferred {
+        Some(sql_type) => {
+            let info = crate::describe::type_info(sql_type);
+            ParamDescription {
+                data_type: info.concise_type,
+                size: info.column_size,
+                decimal_digits: info.decimal_digits.unwrap_or(0),
+                nullable: crate::describe::SQL_NULLABLE,
+            }
+        }
+        None => ParamDescription {
+            data_type: SQL_VARCHAR,
+            size: UNTYPED_PARAM_SIZE,
+            decimal_digits: 0,
+            nullable: crate::describe::SQL_NULLABLE,
+        },
+    };
+    Ok(described)
 }
 
 /// SQLBindParameter: records the binding (parameter `number` from 1); values are read at

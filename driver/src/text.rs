@@ -4,9 +4,15 @@
 //! - narrow (ANSI) strings are UTF-8 both ways;
 //! - wide strings are UTF-16 (`SQLWCHAR` = u16) under unixODBC and Windows, UTF-32 under
 //!   iODBC (cargo feature `iodbc`, `SQLWCHAR` = `wchar_t`);
-//! - output is always NUL-terminated when the buffer has room for the terminator, truncated on
-//!   a character boundary (never half a UTF-8 sequence or half a surrogate pair), and the full
-//!   length is reported so the caller can return `01004`.
+//! - output is always NUL-terminated when the buffer has room for the terminator, and the full
+//!   length is reported so the caller can return `01004`;
+//! - names and messages ([`write_text`]) are truncated on a character boundary (never half a
+//!   UTF-8 sequence or half a surrogate pair): they are read in one call;
+//! - column data ([`write_encoded`]), which SQLGetData hands out in parts, fills the buffer with
+//!   whole code units up to the terminator, even when that splits a character between two
+//!   parts. The SQLGetData page fixes the part length at the buffer length minus the
+//!   terminator, and clients count on it: pyodbc (`src/getdata.cpp`) takes exactly that many
+//!   bytes from every `01004` part, so a shorter part would leave a NUL inside the text.
 
 /// One unit of a wide string as the driver manager passes it.
 #[cfg(not(feature = "iodbc"))]
@@ -96,14 +102,51 @@ pub fn write_text(text: &str, width: Width, out: Option<&mut [u8]>) -> TextOut {
     }
 }
 
+/// Writes one part of a column value, already encoded at `width`, into `out` (`None`: only the
+/// length is wanted): as many whole code units as fit before the terminator, a character split
+/// between two parts if need be, so that the parts joined are exactly `encoded`.
+pub fn write_encoded(encoded: &[u8], width: Width, out: Option<&mut [u8]>) -> TextOut {
+    let full_units = encoded.len() / width.unit();
+    let Some(out) = out else {
+        return TextOut {
+            full_units,
+            written_units: 0,
+            truncated: full_units > 0,
+        };
+    };
+    let written = copy_terminated(
+        encoded,
+        room_before_terminator(width, out.len()),
+        width,
+        out,
+    );
+    TextOut {
+        full_units,
+        written_units: written / width.unit(),
+        truncated: written < encoded.len(),
+    }
+}
+
 /// Copies as many whole characters as fit before the terminator; returns the bytes copied.
 fn write_units(text: &str, encoded: &[u8], width: Width, out: &mut [u8]) -> usize {
+    let room = room_before_terminator(width, out.len());
+    let len = fitting_prefix(text, width, room);
+    copy_terminated(encoded, len, width, out)
+}
+
+/// Bytes of whole code units a buffer of `len` bytes holds besides the terminator.
+fn room_before_terminator(width: Width, len: usize) -> usize {
+    (len / width.unit()).saturating_sub(1) * width.unit()
+}
+
+/// Copies up to `len` bytes of `encoded` and a terminator after them; a buffer without room
+/// for the terminator is left alone. Returns the bytes copied.
+fn copy_terminated(encoded: &[u8], len: usize, width: Width, out: &mut [u8]) -> usize {
     let unit = width.unit();
     if out.len() < unit {
         return 0;
     }
-    let room = (out.len() / unit - 1) * unit;
-    let len = fitting_prefix(text, width, room).min(encoded.len());
+    let len = len.min(encoded.len());
     out[..len].copy_from_slice(&encoded[..len]);
     out[len..len + unit].fill(0);
     len
@@ -206,6 +249,39 @@ mod tests {
         assert!(out.truncated);
         assert_eq!(out.written_units, 1);
         assert_eq!(&buf[..4], &[b'a', 0, 0, 0]);
+    }
+
+    #[cfg(not(feature = "iodbc"))]
+    #[test]
+    fn a_data_part_fills_the_buffer_even_inside_a_surrogate_pair() {
+        // "a😀" is 3 UTF-16 units; 6 bytes hold two units and the terminator.
+        let encoded = encode("a😀", Width::Wide);
+        let mut buf = [0xAAu8; 6];
+        let out = write_encoded(&encoded, Width::Wide, Some(&mut buf));
+        assert_eq!((out.full_units, out.written_units), (3, 2));
+        assert!(out.truncated);
+        assert_eq!(&buf[..4], &encoded[..4]);
+        assert_eq!(&buf[4..], &[0, 0]);
+    }
+
+    #[test]
+    fn a_data_part_fills_the_buffer_even_inside_a_utf8_sequence() {
+        // "Aö" is 41 C3 B6: 3 bytes hold 41 C3 and the terminator.
+        let mut buf = [0xAAu8; 3];
+        let out = write_encoded("Aö".as_bytes(), Width::Narrow, Some(&mut buf));
+        assert_eq!((out.full_units, out.written_units), (3, 2));
+        assert!(out.truncated);
+        assert_eq!(buf, [b'A', 0xC3, 0]);
+    }
+
+    #[test]
+    fn a_data_part_that_fits_is_whole_and_terminated() {
+        let mut buf = [0xAAu8; 4];
+        let out = write_encoded(b"abc", Width::Narrow, Some(&mut buf));
+        assert!(!out.truncated);
+        assert_eq!(&buf, b"abc\0");
+        let out = write_encoded(b"abc", Width::Narrow, None);
+        assert_eq!((out.full_units, out.written_units), (3, 0));
     }
 
     #[test]

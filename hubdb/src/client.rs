@@ -3,11 +3,11 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use futures::StreamExt;
 use futures::stream::BoxStream;
 
 use crate::http::Transport;
-use crate::query::{QueryString, encode, row_page_query, table_page_query};
+use crate::paging::{FetchPage, ScanOptions, check_progress, scan_pages};
+use crate::query::{MAX_PAGE_SIZE, QueryString, encode, row_page_query, table_page_query};
 use crate::wire::{Collection, RowWire, TableWire};
 use crate::{
     ClientConfig, Error, ErrorKind, PageToken, Row, RowPage, RowQuery, Secret, Table, Version,
@@ -15,9 +15,8 @@ use crate::{
 
 pub(crate) const HUBDB: &str = "/cms/v3/hubdb";
 
-/// Bounds on page loops, so a server that keeps saying "more" cannot hold a scan forever:
-/// 10,000 rows per table and 1,000 tables per account (reference §11.1) fit far below them.
-const MAX_ROW_PAGES: u64 = 100_000;
+/// Bound on the table listing's pages, so a server that keeps saying "more" cannot hold it
+/// forever: 1,000 tables per account (reference §11.1) fit far below it.
 const MAX_TABLE_PAGES: u64 = 10_000;
 
 /// A HubDB client. Cheap to clone: clones share the connection pool and the request counter.
@@ -118,23 +117,76 @@ impl Client {
         })
     }
 
-    /// All pages in order, lazily (one page in memory at a time). The stream ends after the
-    /// first error.
+    /// All pages in order, lazily (one page in memory at a time), following the cursor.
+    /// The stream ends after the first error.
     pub fn stream_rows(
         &self,
         table: &str,
         version: Version,
         query: RowQuery,
     ) -> BoxStream<'static, Result<RowPage, Error>> {
-        let scan = Scan {
-            client: self.clone(),
-            table: table.to_string(),
-            version,
-            query,
-            next: Some(None),
-            pages: 0,
+        let options = ScanOptions {
+            pages_in_flight: 1,
+            max_rows: None,
         };
-        futures::stream::try_unfold(scan, Scan::next_page).boxed()
+        self.scan_rows(table, version, query, options)
+    }
+
+    /// All pages in order, lazily; once the first page gives the total, the others are
+    /// fetched `options.pages_in_flight` at a time (see [`ScanOptions`]). The stream ends
+    /// after the first error.
+    pub fn scan_rows(
+        &self,
+        table: &str,
+        version: Version,
+        query: RowQuery,
+        options: ScanOptions,
+    ) -> BoxStream<'static, Result<RowPage, Error>> {
+        let start = query.offset.unwrap_or(0);
+        let page_size = page_size(&query);
+        let client = self.clone();
+        let table = table.to_string();
+        let query = Arc::new(query);
+        let fetch: FetchPage = Arc::new(move |page| {
+            let (client, table, query) = (client.clone(), table.clone(), Arc::clone(&query));
+            Box::pin(async move {
+                client
+                    .fetch_rows(&table, version, &query, page.as_ref())
+                    .await
+            })
+        });
+        scan_pages(fetch, start, page_size, options)
+    }
+
+    /// Rows matching the query's filters, from HubDB's `total`, with one request of one
+    /// row and no own column (§8.1, §8.3); `None` when HubDB does not say.
+    pub async fn count_rows(
+        &self,
+        table: &str,
+        version: Version,
+        query: &RowQuery,
+    ) -> Result<Option<u64>, Error> {
+        let page = self
+            .fetch_rows(table, version, &count_query(query), None)
+            .await?;
+        Ok(page.total)
+    }
+
+    /// `GET path?query` of the first request a row listing sends, as plans and tests show it.
+    pub fn rows_request_target(table: &str, version: Version, query: &RowQuery) -> String {
+        let query = row_page_query(query, None).encoded();
+        format!("GET {}?{query}", rows_path(table, version))
+    }
+
+    /// `GET path` of a single-row read.
+    pub fn row_request_target(table: &str, version: Version, row_id: i64) -> String {
+        format!("GET {}", row_path(table, version, row_id))
+    }
+
+    /// Identifies the account and credential this client reads, without holding the token:
+    /// clients with equal keys see the same tables.
+    pub fn credential_key(&self) -> String {
+        self.transport.credential_key()
     }
 
     /// One row by id, `None` when HubDB answers 404 (no such row, or no such table).
@@ -157,47 +209,20 @@ impl Client {
     }
 }
 
-/// The state of one `stream_rows` scan.
-struct Scan {
-    client: Client,
-    table: String,
-    version: Version,
-    query: RowQuery,
-    /// `None`: finished. `Some(None)`: the first page is still to come.
-    next: Option<Option<PageToken>>,
-    pages: u64,
-}
-
-impl Scan {
-    async fn next_page(mut self) -> Result<Option<(RowPage, Scan)>, Error> {
-        let Some(page) = self.next.take() else {
-            return Ok(None);
-        };
-        if self.pages >= MAX_ROW_PAGES {
-            return Err(too_many_pages(&self.table));
-        }
-        let rows = self
-            .client
-            .fetch_rows(&self.table, self.version, &self.query, page.as_ref())
-            .await?;
-        self.pages += 1;
-        self.next = check_progress(page.as_ref(), rows.next.clone())?.map(Some);
-        Ok(Some((rows, self)))
+/// The query of a count: the same filters, one row, none of the table's own columns.
+pub fn count_query(query: &RowQuery) -> RowQuery {
+    RowQuery {
+        filters: query.filters.clone(),
+        sort: Vec::new(),
+        properties: Some(Vec::new()),
+        limit: Some(1),
+        offset: None,
     }
 }
 
-/// A server that hands back the cursor it was just given would loop the scan forever.
-fn check_progress(
-    sent: Option<&PageToken>,
-    next: Option<PageToken>,
-) -> Result<Option<PageToken>, Error> {
-    match (sent, next) {
-        (Some(sent), Some(next)) if *sent == next => Err(Error::new(
-            ErrorKind::Decode,
-            "HubDB returned the same page cursor twice; the listing would never end",
-        )),
-        (_, next) => Ok(next),
-    }
+/// Rows per page the query asks for, as sent (§8.1).
+fn page_size(query: &RowQuery) -> u64 {
+    u64::from(query.limit.unwrap_or(MAX_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE))
 }
 
 fn too_many_pages(what: &str) -> Error {

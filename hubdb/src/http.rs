@@ -2,6 +2,8 @@
 //! HubSpot's error bodies and the request counter. Reads and (later) writes share it; they
 //! differ only in their [`RetryMode`].
 
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -66,6 +68,18 @@ impl Transport {
 
     pub fn set_token(&self, token: Secret) {
         *self.token.write().unwrap_or_else(|p| p.into_inner()) = token;
+    }
+
+    /// The base URL and a digest of the token: equal for clients of one credential, and
+    /// holding no secret.
+    pub fn credential_key(&self) -> String {
+        let mut hasher = DefaultHasher::new();
+        self.token
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .expose()
+            .hash(&mut hasher);
+        format!("{}#{:016x}", self.base_url, hasher.finish())
     }
 
     pub fn requests_sent(&self) -> u64 {

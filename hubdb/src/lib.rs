@@ -2,7 +2,9 @@
 //!
 //! Knows nothing of SQL or ODBC. Decisions baked in (see `reference/hubdb-api.md`):
 //! - rows are paged by following `paging.next.after` as an opaque string (URL-encoded when sent
-//!   back, never parsed), else `paging.next.offset`, else the scan stops (§4.8);
+//!   back, never parsed), else `paging.next.offset`, else the scan stops (§4.8); a scan that
+//!   knows the total from its first page asks for the other pages by `offset`, a few at a
+//!   time, and hands them on in order;
 //! - every response field is optional; unknown fields are ignored; ids may be strings or
 //!   numbers; date-times become epoch milliseconds, UTC (§4);
 //! - 429 is retried after `Retry-After`, or HubSpot's documented back-off (§11.3); reads also
@@ -21,16 +23,18 @@ mod error;
 mod http;
 mod limiter;
 mod model;
+mod paging;
 mod query;
 mod retry;
 mod secret;
 mod wire;
 mod writes;
 
-pub use client::Client;
+pub use client::{Client, count_query};
 pub use config::{ClientConfig, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind};
 pub use limiter::RateBudget;
 pub use model::*;
+pub use paging::ScanOptions;
 pub use query::MAX_PAGE_SIZE;
 pub use secret::Secret;

@@ -124,6 +124,10 @@ pub struct LoggedRequest {
     pub path: String,
     pub query: Vec<(String, String)>,
     pub status: u16,
+    /// Rows the answer carried (row listings and single-row reads), so benchmarks and tests
+    /// can tell how many rows crossed the network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<usize>,
 }
 
 /// A sandbox serving on 127.0.0.1 until [`RunningSandbox::shutdown`] or drop.

@@ -194,7 +194,8 @@ async fn rows(
     let listing = format!("rows|{}|{draft}", table.id);
     let link_base = format!("{}{}", state.base_url, uri.path());
     let body = list_rows(version, &listing, &pairs, &link_base)?;
-    Ok(ok(&body))
+    let served = body["results"].as_array().map_or(0, Vec::len);
+    Ok(with_rows_served(ok(&body), served))
 }
 
 async fn row(
@@ -212,7 +213,16 @@ async fn row(
     let row = version
         .row(id)
         .ok_or_else(|| ApiError::not_found(format!("Row {id} not found in table {id_or_name}")))?;
-    Ok(ok(&row_json(version, row, None)))
+    Ok(with_rows_served(ok(&row_json(version, row, None)), 1))
+}
+
+/// How many rows an answer carries, read by the request log.
+#[derive(Clone, Copy)]
+struct RowsServed(usize);
+
+fn with_rows_served(mut response: Response, rows: usize) -> Response {
+    response.extensions_mut().insert(RowsServed(rows));
+    response
 }
 
 /// Records method, path, decoded query and status of every request but the admin ones.
@@ -230,6 +240,7 @@ async fn log_requests(
         path,
         query,
         status: response.status().as_u16(),
+        rows: response.extensions().get::<RowsServed>().map(|r| r.0),
     };
     state
         .log

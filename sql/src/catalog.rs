@@ -1,5 +1,6 @@
 //! The `HubDB` catalog as DataFusion sees it: schemas `Published` and `Draft`, whose tables
-//! come from the metadata cache (DESIGN "Catalog and schemas").
+//! come from the metadata cache (DESIGN "Catalog and schemas"), and `sys`, the system
+//! tables (`system_tables`).
 
 use std::sync::Arc;
 
@@ -10,14 +11,15 @@ use hubdb::Version;
 
 use crate::layout::{TableLayout, schema_name};
 use crate::metadata::{Metadata, version_of_schema};
-use crate::scan::{HubDbTable, PushdownOptions};
+use crate::scan::{HubDbTable, ScanSettings};
+use crate::system_tables::{SYSTEM_SCHEMA, SystemSchema};
 
 pub(crate) const CATALOG: &str = "HubDB";
 
 #[derive(Clone)]
 pub(crate) struct HubDbCatalog {
     metadata: Arc<Metadata>,
-    pushdown: PushdownOptions,
+    settings: ScanSettings,
 }
 
 impl std::fmt::Debug for HubDbCatalog {
@@ -27,8 +29,8 @@ impl std::fmt::Debug for HubDbCatalog {
 }
 
 impl HubDbCatalog {
-    pub(crate) fn new(metadata: Arc<Metadata>, pushdown: PushdownOptions) -> HubDbCatalog {
-        HubDbCatalog { metadata, pushdown }
+    pub(crate) fn new(metadata: Arc<Metadata>, settings: ScanSettings) -> HubDbCatalog {
+        HubDbCatalog { metadata, settings }
     }
 }
 
@@ -37,10 +39,15 @@ impl CatalogProvider for HubDbCatalog {
         vec![
             schema_name(Version::Published).to_string(),
             schema_name(Version::Draft).to_string(),
+            SYSTEM_SCHEMA.to_string(),
         ]
     }
 
     fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
+        if name.eq_ignore_ascii_case(SYSTEM_SCHEMA) {
+            let metadata = Arc::clone(&self.metadata);
+            return Some(Arc::new(SystemSchema::new(metadata)));
+        }
         let version = version_of_schema(name)?;
         Some(Arc::new(HubDbSchema {
             catalog: self.clone(),
@@ -74,7 +81,7 @@ impl SchemaProvider for HubDbSchema {
         Ok(table.map(|table| {
             let layout = Arc::new(TableLayout::new(&table, self.version));
             let provider =
-                HubDbTable::new(layout, Arc::clone(metadata.source()), self.catalog.pushdown);
+                HubDbTable::new(layout, Arc::clone(metadata.source()), self.catalog.settings);
             Arc::new(provider) as Arc<dyn TableProvider>
         }))
     }

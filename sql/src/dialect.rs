@@ -1,6 +1,11 @@
 //! The driver's SQL dialect on top of DataFusion's: ODBC escape clauses, `?` parameter
 //! markers, `[bracketed]` identifiers. Rewritten on tokens, so string literals and quoted
 //! identifiers are never touched (bug case B31: `{fn ...}` escapes from Tableau).
+//!
+//! Escapes (ODBC Appendix C): `{fn f(...)}` marks `f` as an ODBC scalar function, which
+//! `functions` maps after parsing; `{d '...'}`, `{t '...'}`, `{ts '...'}` become typed
+//! literals; `{oj ...}` loses its braces; `{escape 'c'}` becomes LIKE's ESCAPE;
+//! `{call p(...)}` becomes `CALL p(...)`, which the engine routes to the procedure registry.
 
 use datafusion::sql::sqlparser::ast::Statement;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
@@ -8,6 +13,7 @@ use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Word};
 
 use crate::error::SqlError;
+use crate::functions::{ODBC_MARK, keeps_sql_syntax, rewrite_functions};
 
 /// A parsed statement and the number of parameter markers it holds.
 pub(crate) struct Parsed {
@@ -28,10 +34,14 @@ pub(crate) fn parse(sql: &str) -> Result<Parsed, SqlError> {
         .with_tokens_with_locations(tokens)
         .parse_statements()?;
     match statements.len() {
-        1 => Ok(Parsed {
-            statement: statements.remove(0),
-            param_count,
-        }),
+        1 => {
+            let mut statement = statements.remove(0);
+            rewrite_functions(&mut statement)?;
+            Ok(Parsed {
+                statement,
+                param_count,
+            })
+        }
         0 => Err(SqlError::syntax("syntax error: empty statement")),
         n => Err(SqlError::syntax(format!(
             "syntax error: one statement expected, found {n}"
@@ -73,7 +83,9 @@ fn brackets_to_quotes(sql: &str) -> String {
 
 /// What an ODBC escape `{keyword ...}` becomes.
 enum Escape {
-    /// `{fn f(x)}`, `{oj ...}`: the braces and the keyword go.
+    /// `{fn f(x)}`: the braces and the keyword go, the function name is marked.
+    Function,
+    /// `{oj ...}`: the braces and the keyword go.
     Drop,
     /// `{d '...'}`, `{t ...}`, `{ts ...}`, `{escape ...}`: the keyword becomes SQL's.
     Keyword(&'static str),
@@ -81,7 +93,9 @@ enum Escape {
 
 fn escape_of(word: &Word) -> Option<Escape> {
     Some(match word.value.to_ascii_lowercase().as_str() {
-        "fn" | "oj" => Escape::Drop,
+        "fn" => Escape::Function,
+        "oj" => Escape::Drop,
+        "call" => Escape::Keyword("CALL"),
         "d" => Escape::Keyword("DATE"),
         "t" => Escape::Keyword("TIME"),
         "ts" => Escape::Keyword("TIMESTAMP"),
@@ -106,19 +120,25 @@ fn rewrite_escapes(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, Sql
                     Token::Word(w) => escape_of(w).map(|e| (i, e)),
                     _ => None,
                 });
-                if let Some(call) = next.filter(|(_, t)| is_call(&t.token)) {
+                if let Some(call) = next.filter(|(_, t)| is_return_value(&t.token)) {
                     return Err(SqlError::unsupported(format!(
-                        "procedure calls ({{call ...}}) are not supported (at {})",
+                        "procedure return values ({{? = call ...}}) are not supported (at {})",
                         call.1.span.start
                     )));
                 }
                 open.push(escape.is_some());
                 match escape {
                     Some((keyword_index, escape)) => {
-                        if let Escape::Keyword(keyword) = escape {
-                            out.push(keyword_token(keyword, &tokens[keyword_index]));
-                        }
                         index = keyword_index + 1;
+                        match escape {
+                            Escape::Keyword(keyword) => {
+                                out.push(keyword_token(keyword, &tokens[keyword_index]));
+                            }
+                            Escape::Function => {
+                                index = mark_function_name(&tokens, index, &mut out)
+                            }
+                            Escape::Drop => {}
+                        }
                         continue;
                     }
                     None => out.push(token.clone()),
@@ -136,12 +156,31 @@ fn rewrite_escapes(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, Sql
     Ok(out)
 }
 
-fn is_call(token: &Token) -> bool {
-    match token {
-        Token::Word(w) => w.value.eq_ignore_ascii_case("call"),
-        Token::Placeholder(p) => p == "?",
-        _ => false,
+/// `{? = call ...}`: a procedure's return value bound to a marker.
+fn is_return_value(token: &Token) -> bool {
+    matches!(token, Token::Placeholder(p) if p == "?")
+}
+
+/// Copies the tokens up to the function name after `{fn` and writes the name marked as an
+/// ODBC function; returns the index after it.
+fn mark_function_name(
+    tokens: &[TokenWithSpan],
+    from: usize,
+    out: &mut Vec<TokenWithSpan>,
+) -> usize {
+    let Some((name_index, name)) = next_significant(tokens, from) else {
+        return from;
+    };
+    let Token::Word(word) = &name.token else {
+        return from;
+    };
+    if word.quote_style.is_some() || keeps_sql_syntax(&word.value) {
+        return from;
     }
+    out.extend(tokens[from..name_index].iter().cloned());
+    let marked = Token::make_word(&format!("{ODBC_MARK}{}", word.value), None);
+    out.push(TokenWithSpan::new(marked, name.span));
+    name_index + 1
 }
 
 fn next_significant(tokens: &[TokenWithSpan], from: usize) -> Option<(usize, &TokenWithSpan)> {
@@ -212,9 +251,9 @@ mod tests {
     fn odbc_escapes_become_plain_sql() {
         assert_eq!(
             sql_of(
-                "SELECT {fn UPPER(name)} FROM t WHERE d > {d '2024-01-02'} AND ts < {ts '2024-01-02 03:04:05'}"
+                "SELECT {fn UCASE(name)} FROM t WHERE d > {d '2024-01-02'} AND ts < {ts '2024-01-02 03:04:05'}"
             ),
-            "SELECT UPPER(name) FROM t WHERE d > DATE '2024-01-02' AND ts < TIMESTAMP '2024-01-02 03:04:05'"
+            "SELECT upper((name)) FROM t WHERE d > DATE '2024-01-02' AND ts < TIMESTAMP '2024-01-02 03:04:05'"
         );
         assert_eq!(
             sql_of(
@@ -238,9 +277,67 @@ mod tests {
     }
 
     #[test]
-    fn procedure_calls_are_unsupported() {
-        let error = parse("{call publish('t')}").err().unwrap();
+    fn call_escapes_become_call_statements() {
+        assert_eq!(sql_of("{call publish('t', ?)}"), "CALL publish('t', $1)");
+        assert_eq!(sql_of("{ CALL refresh }"), "CALL refresh");
+        let error = parse("{? = call publish('t')}").err().unwrap();
         assert!(matches!(error.kind, crate::SqlErrorKind::Unsupported));
+    }
+
+    #[test]
+    fn only_functions_inside_fn_escapes_take_odbc_meanings() {
+        assert_eq!(
+            sql_of("SELECT {fn LOG(x)}, LOG(x) FROM t"),
+            "SELECT ln((x)), LOG(x) FROM t"
+        );
+        assert_eq!(
+            sql_of("SELECT {fn LCASE({fn LEFT(name, 2)})} FROM t"),
+            "SELECT lower((left((name), (2)))) FROM t"
+        );
+        assert_eq!(
+            sql_of("SELECT {fn POSITION('a' IN name)} FROM t"),
+            "SELECT POSITION('a' IN name) FROM t"
+        );
+    }
+
+    #[test]
+    fn fn_escapes_map_keyword_arguments() {
+        assert_eq!(
+            sql_of("SELECT {fn CONVERT(price, SQL_BIGINT)} FROM t"),
+            "SELECT CAST(price AS BIGINT) FROM t"
+        );
+        assert_eq!(
+            sql_of("SELECT {fn CURDATE()}, {fn CURRENT_DATE} FROM t"),
+            "SELECT current_date(), current_date() FROM t"
+        );
+    }
+
+    #[test]
+    fn unknown_odbc_functions_and_intervals_are_named_in_the_error() {
+        let error = parse("SELECT {fn SOUNDEX(name)} FROM t").err().unwrap();
+        assert!(matches!(error.kind, crate::SqlErrorKind::Unsupported));
+        assert_eq!(
+            error.message,
+            "the ODBC scalar function {fn SOUNDEX(...)} is not supported"
+        );
+        let error = parse("SELECT {fn TIMESTAMPDIFF(SQL_TSI_FRAC_SECOND, a, b)} FROM t");
+        assert_eq!(
+            error.err().unwrap().message,
+            "{fn TIMESTAMPDIFF(...)} does not support the interval SQL_TSI_FRAC_SECOND"
+        );
+        let error = parse("SELECT {fn UCASE(a, b)} FROM t").err().unwrap();
+        assert_eq!(
+            error.message,
+            "syntax error: wrong arguments for {fn UCASE(...)}"
+        );
+    }
+
+    #[test]
+    fn sized_character_casts_cut_to_their_length() {
+        assert_eq!(
+            sql_of("SELECT CAST(price AS VARCHAR(20)), CAST(x AS VARCHAR) FROM t"),
+            "SELECT left(CAST(price AS VARCHAR), 20), CAST(x AS VARCHAR) FROM t"
+        );
     }
 
     #[test]

@@ -16,25 +16,30 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::Statement;
 use futures::StreamExt;
-use hubdb::{RowQuery, Version};
+use hubdb::Version;
 
 use crate::catalog::{CATALOG, HubDbCatalog};
 use crate::dialect::parse;
 use crate::error::SqlError;
 use crate::layout::{TableLayout, schema_name};
 use crate::metadata::{Metadata, version_of_schema};
+use crate::options::PushdownOptions;
 use crate::params::{ParamValue, bind};
-use crate::scan::{HubDbScanExec, PushdownOptions};
+use crate::plan::{PlannedRequest, planned_requests};
+use crate::scan::ScanSettings;
 use crate::source::HubDbSource;
 use crate::types::{SCHEMA_KEY, SqlType, TABLE_KEY, sql_type_of_field};
 
 /// Settings of one engine (one ODBC connection).
 #[derive(Clone, Debug)]
 pub struct EngineOptions {
-    /// How long table and column metadata is reused before HubDB is asked again.
+    /// How long table and column metadata is reused before HubDB is asked again; the
+    /// metadata is shared by the engines of one base URL and credential in the process.
     pub metadata_ttl: Duration,
     /// What may be sent to HubDB; switching parts off never changes results.
     pub pushdown: PushdownOptions,
+    /// Pages of one scan fetched at once once its total is known; 1 reads page by page.
+    pub pages_in_flight: usize,
 }
 
 impl Default for EngineOptions {
@@ -42,6 +47,7 @@ impl Default for EngineOptions {
         EngineOptions {
             metadata_ttl: Duration::from_secs(60),
             pushdown: PushdownOptions::default(),
+            pages_in_flight: hubdb::ScanOptions::default().pages_in_flight,
         }
     }
 }
@@ -75,20 +81,13 @@ pub struct CatalogTable {
     pub remarks: Option<String>,
 }
 
-/// One HubDB row query a plan will send, with the row limit the scan stops at.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlannedRequest {
-    pub table: String,
-    pub version: Version,
-    pub query: RowQuery,
-    pub row_limit: Option<usize>,
-}
-
 /// A planned statement: result columns are known without reading rows.
 #[derive(Clone, Debug)]
 pub struct Prepared {
     pub columns: Vec<ResultColumn>,
     pub param_count: usize,
+    /// The SQL type each marker takes from its context; `None` where nothing fixes it.
+    pub param_types: Vec<Option<SqlType>>,
     plan: LogicalPlan,
 }
 
@@ -144,7 +143,11 @@ impl Engine {
             .with_information_schema(false)
             .with_target_partitions(1);
         let context = SessionContext::new_with_config(config);
-        let catalog = HubDbCatalog::new(Arc::clone(&metadata), options.pushdown);
+        let settings = ScanSettings {
+            pushdown: options.pushdown,
+            pages_in_flight: options.pages_in_flight,
+        };
+        let catalog = HubDbCatalog::new(Arc::clone(&metadata), settings);
         context.register_catalog(CATALOG, Arc::new(catalog));
         Engine { metadata, context }
     }
@@ -160,8 +163,11 @@ impl Engine {
             .state()
             .statement_to_plan(DfStatement::Statement(Box::new(statement)))
             .await?;
+        let mut columns = result_columns(plan.schema());
+        crate::typing::refine_text_columns(&plan, &mut columns);
         Ok(Prepared {
-            columns: result_columns(plan.schema()),
+            columns,
+            param_types: crate::params::marker_types(&plan, parsed.param_count),
             param_count: parsed.param_count,
             plan,
         })
@@ -184,7 +190,13 @@ impl Engine {
         })
     }
 
-    /// The HubDB row queries a statement would send, without sending them.
+    /// Forgets the cached table lists and columns, here and in every engine sharing them
+    /// (same base URL and credential); to be called after the driver changes a table.
+    pub fn invalidate_metadata(&self) {
+        self.metadata.invalidate();
+    }
+
+    /// The HubDB reads a statement would make, without making them.
     pub async fn plan_requests(
         &self,
         sql: &str,
@@ -211,7 +223,8 @@ impl Engine {
         params: &[ParamValue],
     ) -> Result<Arc<dyn ExecutionPlan>, SqlError> {
         let plan = bind_params(prepared, params)?;
-        Ok(self.context.state().create_physical_plan(&plan).await?)
+        let physical = self.context.state().create_physical_plan(&plan).await?;
+        Ok(crate::count::hand_more_to_hubdb(physical)?)
     }
 
     /// All tables of the catalog: published tables as views, every table in `Draft`.
@@ -267,6 +280,7 @@ impl Engine {
 fn check_supported(statement: &Statement) -> Result<(), SqlError> {
     let refused = match statement {
         Statement::Query(_) => return Ok(()),
+        Statement::Call(call) => return crate::procedures::route_call(call).map(drop),
         Statement::Insert(_) => "INSERT",
         Statement::Update { .. } => "UPDATE",
         Statement::Delete(_) => "DELETE",
@@ -328,22 +342,6 @@ fn result_columns(schema: &DFSchema) -> Vec<ResultColumn> {
             }
         })
         .collect()
-}
-
-fn planned_requests(plan: &Arc<dyn ExecutionPlan>) -> Vec<PlannedRequest> {
-    let mut requests = Vec::new();
-    if let Some(scan) = plan.downcast_ref::<HubDbScanExec>() {
-        requests.push(PlannedRequest {
-            table: scan.table().to_string(),
-            version: scan.version(),
-            query: scan.query().clone(),
-            row_limit: scan.row_limit(),
-        });
-    }
-    for child in plan.children() {
-        requests.extend(planned_requests(child));
-    }
-    requests
 }
 
 /// The Arrow schema the driver receives: each column in its SQL type's agreed Arrow type.

@@ -6,39 +6,59 @@
 //! - catalog `HubDB`, schemas `Published` (views) and `Draft` (tables); names match
 //!   case-insensitively;
 //! - SQL types come from HubDB column types, never from the data;
-//! - projection, filters, sort and limit go into HubDB's row query where HubDB evaluates
-//!   them the way SQL does, and everything sent is re-checked unless it is exact, so
-//!   results never depend on what was pushed down;
-//! - rows stream one HubDB page at a time.
+//! - projection, filters, sort, limit and offset go into HubDB's row query where HubDB
+//!   evaluates them the way SQL does, and everything sent is re-checked unless it is exact,
+//!   so results never depend on what was pushed down; `WHERE Id = n` reads one row and
+//!   `COUNT(*)` with exact filters reads HubDB's `total`;
+//! - rows stream in order, a few pages fetched ahead once the total is known;
+//! - table metadata is cached per process, shared by the engines of one credential.
 
 mod catalog;
 mod convert;
+mod count;
 mod dialect;
 mod engine;
 mod error;
+mod functions;
 mod layout;
 mod metadata;
 mod names;
+mod options;
 mod params;
+mod plan;
+mod procedures;
 mod pushdown;
 mod scan;
 mod source;
+mod system_tables;
 mod types;
+mod typing;
 
 #[cfg(test)]
+mod dialect_tests;
+#[cfg(test)]
 mod engine_tests;
+#[cfg(test)]
+mod plan_tests;
 #[cfg(test)]
 mod testing;
 
 /// The Arrow the engine produces; the driver uses this one, never a second version.
 pub use datafusion::arrow;
 
+pub use count::HubDbCountExec;
 pub use engine::{
-    CatalogTable, Engine, EngineOptions, PlannedRequest, Prepared, ResultColumn, ResultSet,
-    TableKind,
+    CatalogTable, Engine, EngineOptions, Prepared, ResultColumn, ResultSet, TableKind,
 };
 pub use error::{SqlError, SqlErrorKind};
+pub use functions::{
+    CONVERT_TARGETS, FunctionGroup, SCALAR_FUNCTIONS, TIMESTAMPADD_INTERVALS,
+    TIMESTAMPDIFF_INTERVALS,
+};
+pub use options::{OperatorSet, PushdownOptions, SWITCH_NAMES};
 pub use params::ParamValue;
-pub use scan::{HubDbScanExec, PushdownOptions};
+pub use plan::{Evaluation, HubDbRead, PlannedPredicate, PlannedRequest};
+pub use procedures::{ParameterDirection, Procedure, ProcedureParameter, procedures};
+pub use scan::HubDbScanExec;
 pub use source::HubDbSource;
 pub use types::SqlType;

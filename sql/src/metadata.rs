@@ -1,8 +1,14 @@
-//! Table metadata, cached per engine for `EngineOptions::metadata_ttl`, and the resolution
-//! of SQL table names (DESIGN "Catalog and schemas").
+//! Table metadata and the resolution of SQL table names (DESIGN "Catalog and schemas").
+//!
+//! A version's table list carries every table's columns (reference §6 T1/T2), so one list is
+//! all the metadata a statement needs. Lists are cached per process and shared by every
+//! engine whose source has the same `metadata_key` (same base URL and credential): ten
+//! connections of one application ask HubDB once. Each engine judges freshness by its own
+//! `EngineOptions::metadata_ttl`; [`Metadata::invalidate`] drops the shared lists, for the
+//! driver's own changes to tables.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use hubdb::{Table, Version};
@@ -10,23 +16,49 @@ use hubdb::{Table, Version};
 use crate::error::SqlError;
 use crate::source::HubDbSource;
 
-/// When a version's table list was fetched, and the list.
-type CachedTables = HashMap<Version, (Instant, Arc<Vec<Table>>)>;
+/// Each version's table list with when it was fetched, and how often the lists were
+/// invalidated: a list fetched across an invalidation is not kept.
+#[derive(Default)]
+struct CachedTables {
+    lists: HashMap<Version, (Instant, Arc<Vec<Table>>)>,
+    generation: u64,
+}
+
+/// Table lists shared by the engines of one credential.
+type SharedTables = Arc<Mutex<CachedTables>>;
+
+/// The process's table lists by metadata key. Keys hold a digest, never a token.
+fn shared_tables(key: &str) -> SharedTables {
+    static REGISTRY: OnceLock<Mutex<HashMap<String, SharedTables>>> = OnceLock::new();
+    let mut registry = REGISTRY
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    Arc::clone(registry.entry(key.to_string()).or_default())
+}
 
 /// Both versions' table lists, fetched lazily and kept for a while.
 pub(crate) struct Metadata {
     source: Arc<dyn HubDbSource>,
     ttl: Duration,
-    cache: Mutex<CachedTables>,
+    cache: SharedTables,
 }
 
 impl Metadata {
     pub(crate) fn new(source: Arc<dyn HubDbSource>, ttl: Duration) -> Metadata {
-        Metadata {
-            source,
-            ttl,
-            cache: Mutex::new(HashMap::new()),
-        }
+        let cache = match source.metadata_key() {
+            Some(key) => shared_tables(&key),
+            None => SharedTables::default(),
+        };
+        Metadata { source, ttl, cache }
+    }
+
+    /// Forgets both versions' table lists, for this engine and every engine sharing them;
+    /// the next statement asks HubDB again.
+    pub(crate) fn invalidate(&self) {
+        let mut cache = self.lock();
+        cache.lists.clear();
+        cache.generation += 1;
     }
 
     pub(crate) fn source(&self) -> &Arc<dyn HubDbSource> {
@@ -38,18 +70,23 @@ impl Metadata {
         if let Some(tables) = self.cached(version) {
             return Ok(tables);
         }
+        let generation = self.lock().generation;
         let mut tables = self.source.list_tables(version).await?;
         tables.retain(|t| !t.archived);
         let tables = Arc::new(tables);
-        self.lock()
-            .insert(version, (Instant::now(), Arc::clone(&tables)));
+        let mut cache = self.lock();
+        if cache.generation == generation {
+            cache
+                .lists
+                .insert(version, (Instant::now(), Arc::clone(&tables)));
+        }
         Ok(tables)
     }
 
     /// The tables of one version if they are cached and fresh, without asking HubDB.
     pub(crate) fn cached(&self, version: Version) -> Option<Arc<Vec<Table>>> {
         let cache = self.lock();
-        let (fetched, tables) = cache.get(&version)?;
+        let (fetched, tables) = cache.lists.get(&version)?;
         (fetched.elapsed() < self.ttl).then(|| Arc::clone(tables))
     }
 

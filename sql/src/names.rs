@@ -5,7 +5,8 @@
 //! `name`. Before planning, every table name is resolved against HubDB's metadata and
 //! written fully qualified (`"HubDB"."Published"."products"`), and every identifier that
 //! names a column of a referenced table is written with that column's exact spelling,
-//! quoted. Other identifiers (aliases, functions) keep DataFusion's usual rules.
+//! quoted. Other identifiers (aliases, functions) keep DataFusion's usual rules. The system
+//! tables (`sys_tables`, ...) resolve to schema `sys`, qualified or not.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
@@ -21,6 +22,7 @@ use crate::catalog::CATALOG;
 use crate::error::SqlError;
 use crate::layout::{TableLayout, schema_name};
 use crate::metadata::{Metadata, version_of_schema};
+use crate::system_tables::{SYSTEM_SCHEMA, SystemTable};
 
 /// A table name as the statement wrote it: optional catalog and schema, then the name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -37,8 +39,15 @@ pub(crate) async fn resolve_names(
 
     let mut resolved = HashMap::new();
     let mut layouts = Vec::new();
+    let mut system_tables = Vec::new();
     for written in collector.relations {
         if written.0.len() == 1 && collector.ctes.contains(&written.0[0].to_lowercase()) {
+            continue;
+        }
+        if let Some(system) = system_table_of(&written) {
+            let path = [CATALOG, SYSTEM_SCHEMA, system.name()].map(String::from);
+            resolved.insert(written, path);
+            system_tables.push(system);
             continue;
         }
         let (table, version) = resolve_written(&written, metadata).await?;
@@ -55,8 +64,8 @@ pub(crate) async fn resolve_names(
 
     let mut rewriter = NameRewriter {
         relations: resolved,
-        columns: column_spellings(&layouts),
-        qualifiers: qualifier_spellings(&layouts),
+        columns: column_spellings(&layouts, &system_tables),
+        qualifiers: qualifier_spellings(&layouts, &system_tables),
         ctes: collector.ctes,
         error: None,
     };
@@ -64,6 +73,21 @@ pub(crate) async fn resolve_names(
     match rewriter.error {
         Some(error) => Err(error),
         None => Ok(layouts),
+    }
+}
+
+/// The system table a written name means: `sys_tables`, `sys.sys_tables` or
+/// `HubDB.sys.sys_tables` (any case). An unqualified system table name wins over a HubDB
+/// table of the same name, which stays reachable as `Published.<name>` or `Draft.<name>`.
+fn system_table_of(written: &WrittenName) -> Option<SystemTable> {
+    let is_sys = |schema: &str| schema.eq_ignore_ascii_case(SYSTEM_SCHEMA);
+    match written.0.as_slice() {
+        [name] => SystemTable::named(name),
+        [schema, name] if is_sys(schema) => SystemTable::named(name),
+        [catalog, schema, name] if catalog.eq_ignore_ascii_case(CATALOG) && is_sys(schema) => {
+            SystemTable::named(name)
+        }
+        _ => None,
     }
 }
 
@@ -94,13 +118,24 @@ fn schema_version(schema: &str) -> Result<Version, SqlError> {
 
 /// Lower-cased column name to its exact spelling, over all referenced tables; a name
 /// spelled differently in two tables (e.g. `Id` and a table's own `id`) is left alone.
-fn column_spellings(layouts: &[TableLayout]) -> HashMap<String, Option<String>> {
+fn column_spellings(
+    layouts: &[TableLayout],
+    system_tables: &[SystemTable],
+) -> HashMap<String, Option<String>> {
     let mut spellings: HashMap<String, Option<String>> = HashMap::new();
-    for column in layouts.iter().flat_map(|l| &l.columns) {
+    let mut names: Vec<&str> = layouts
+        .iter()
+        .flat_map(|l| &l.columns)
+        .map(|c| c.name.as_str())
+        .collect();
+    for name in system_tables.iter().flat_map(|t| t.column_names()) {
+        names.push(name);
+    }
+    for name in names {
         let entry = spellings
-            .entry(column.name.to_lowercase())
-            .or_insert_with(|| Some(column.name.clone()));
-        if entry.as_deref() != Some(column.name.as_str()) {
+            .entry(name.to_lowercase())
+            .or_insert_with(|| Some(name.to_string()));
+        if entry.as_deref() != Some(name) {
             *entry = None;
         }
     }
@@ -108,15 +143,22 @@ fn column_spellings(layouts: &[TableLayout]) -> HashMap<String, Option<String>> 
 }
 
 /// Catalog, schema and table names a compound identifier may start with.
-fn qualifier_spellings(layouts: &[TableLayout]) -> HashMap<String, String> {
+fn qualifier_spellings(
+    layouts: &[TableLayout],
+    system_tables: &[SystemTable],
+) -> HashMap<String, String> {
     let mut spellings: HashMap<String, String> = layouts
         .iter()
         .map(|l| (l.table.to_lowercase(), l.table.clone()))
         .collect();
+    for table in system_tables {
+        spellings.insert(table.name().to_string(), table.name().to_string());
+    }
     for name in [
         CATALOG,
         schema_name(Version::Published),
         schema_name(Version::Draft),
+        SYSTEM_SCHEMA,
     ] {
         spellings.insert(name.to_lowercase(), name.to_string());
     }

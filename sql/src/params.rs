@@ -4,9 +4,30 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
+use datafusion::logical_expr::LogicalPlan;
 
 use crate::convert::scaled_decimal;
 use crate::error::SqlError;
+use crate::types::{SQL_TYPE_KEY, SqlType, sql_type_of_field};
+
+/// The SQL type each of `count` markers takes from its context in the plan (SQLDescribeParam):
+/// a marker compared with a column takes that column's type (`WHERE cost > ?` on a CURRENCY
+/// column is DECIMAL(19,4)), one DataFusion typed otherwise takes that type, and `None`
+/// where nothing fixes it or only "some text" is known.
+pub(crate) fn marker_types(plan: &LogicalPlan, count: usize) -> Vec<Option<SqlType>> {
+    let fields = plan.get_parameter_fields().unwrap_or_default();
+    (1..=count)
+        .map(|position| {
+            let field = fields.get(&format!("${position}"))?.as_ref()?;
+            let from_column = field.metadata().contains_key(SQL_TYPE_KEY);
+            let text = matches!(
+                field.data_type(),
+                DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null
+            );
+            (from_column || !text).then(|| sql_type_of_field(field))
+        })
+        .collect()
+}
 
 /// A parameter value as the driver received it from the application.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,12 +1,37 @@
-//! Which SQL predicates become HubDB row-query filters (reference §8.4, §8.5).
+//! Which SQL predicates become HubDB row-query filters (reference §8.4, §8.5), and how
+//! far HubDB's answer can be trusted.
 //!
 //! Pushdown is an optimisation only: the result of a query never depends on it (bug case
-//! B04). A predicate is sent only where HubDB's operator, for that column type, selects a
-//! superset of the rows SQL selects; the engine then re-checks it (`Inexact`). Only
-//! predicates on the row id, which is never empty and compares as an integer in HubDB and
-//! in SQL alike, are `Exact`. The open questions behind this rule: how HubDB's operators
-//! treat empty cells (an empty BOOLEAN is 0), case and collation of text, and whether a
-//! digit-only SELECT value is taken as an option id (§8.5 "SELECT filters").
+//! B04). A predicate is sent only where HubDB's operator, for that column's type, selects at
+//! least the rows SQL selects. It is **exact** where HubDB selects exactly those rows: the
+//! engine then neither re-checks it nor stops a LIMIT or a COUNT from going to HubDB. It is
+//! **approximate** where HubDB may keep more rows (the engine re-checks every row), and
+//! **engine** where nothing is sent. By operator and column type:
+//!
+//! | column (HubDB filter type) | `=` | `<>` | `<` `<=` `>` `>=` `BETWEEN` | `IN` | `IS [NOT] NULL` | `LIKE`, `ILIKE` |
+//! |---|---|---|---|---|---|---|
+//! | `Id` (`hs_id`) | exact | exact | exact | exact | (never null) | engine |
+//! | NUMBER | exact | approximate | exact | exact | exact | engine |
+//! | DATE, DATETIME, `CreatedAt` (`hs_created_at`) | exact | approximate | exact | engine | exact | engine |
+//! | CURRENCY | approximate | engine | approximate | engine | exact | engine |
+//! | TEXT, RICHTEXT, URL, `PagePath`, `PageName` | approximate | approximate | engine | approximate | exact | approximate |
+//! | SELECT | approximate | approximate | engine | approximate | exact | engine |
+//! | BOOLEAN (also `WHERE flag`, `WHERE NOT flag`) | exact | exact | engine | engine | (never null) | engine |
+//! | anything else, `UpdatedAt`, `PublishedAt`, `ChildTableId`, LOCATION coordinates | engine | engine | engine | engine | engine | engine |
+//!
+//! Why: empty cells fail HubDB's positive tests as NULL fails SQL's, but `ne` keeps them
+//! where SQL's `<>` does not (§15 sandbox rule), so `<>` is approximate unless the column is
+//! never empty. HubDB compares numbers and epoch milliseconds as SQL does, and a DATE cell is
+//! always midnight UTC (§5), so ordered tests on them are exact. A CURRENCY value is shown
+//! rounded to four decimals, so its bounds are widened by one unit of the fourth decimal and
+//! re-checked. Text case and collation rules of `eq` and `in` are unconfirmed (§8.5), so text
+//! tests are re-checked and text is never ordered by HubDB; `in` trims its items, so an item
+//! with outer spaces or a comma is not sent. LIKE sends the longest literal run of the
+//! pattern to `icontains` (bug case B05), a superset whatever HubDB's case rule. A digit-only
+//! SELECT value may be read as an option id by HubDB, so it stays local. DATE and DATETIME
+//! take no `in` (§8.5), MULTISELECT and the other JSON-valued types no SQL comparison that
+//! HubDB shares. Each operator can be switched off (`PushdownOptions`); its predicates then
+//! run in the engine.
 
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{
@@ -18,6 +43,20 @@ use crate::layout::{LayoutColumn, Source, SystemColumn, TableLayout};
 
 const MS_PER_DAY: i64 = 86_400_000;
 
+/// One unit of the fourth decimal: CURRENCY values are shown as DECIMAL(19,4).
+const CURRENCY_UNIT: f64 = 0.0001;
+
+/// Who evaluates a predicate of a plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evaluation {
+    /// HubDB alone: the filters select exactly the rows SQL selects.
+    Exact,
+    /// HubDB first, then the engine re-checks every row HubDB returns.
+    Approximate,
+    /// The engine alone: nothing is sent.
+    Engine,
+}
+
 /// The filters one predicate becomes, and whether HubDB evaluates it exactly.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Pushed {
@@ -26,11 +65,35 @@ pub(crate) struct Pushed {
 }
 
 impl Pushed {
-    pub(crate) fn support(pushed: Option<&Pushed>) -> TableProviderFilterPushDown {
+    pub(crate) fn evaluation(pushed: Option<&Pushed>) -> Evaluation {
         match pushed {
-            Some(p) if p.exact => TableProviderFilterPushDown::Exact,
-            Some(_) => TableProviderFilterPushDown::Inexact,
-            None => TableProviderFilterPushDown::Unsupported,
+            Some(p) if p.exact => Evaluation::Exact,
+            Some(_) => Evaluation::Approximate,
+            None => Evaluation::Engine,
+        }
+    }
+
+    /// What DataFusion is told. Predicates left to the engine are reported as inexact too,
+    /// so that the scan sees every predicate and the plan can list it; DataFusion keeps a
+    /// filter above the scan for all but the exact ones.
+    pub(crate) fn support(pushed: Option<&Pushed>) -> TableProviderFilterPushDown {
+        match Pushed::evaluation(pushed) {
+            Evaluation::Exact => TableProviderFilterPushDown::Exact,
+            _ => TableProviderFilterPushDown::Inexact,
+        }
+    }
+
+    /// `Id = n`: the predicate a single-row read answers.
+    pub(crate) fn row_id(&self) -> Option<i64> {
+        match self.filters.as_slice() {
+            [filter]
+                if filter.column == SystemColumn::Id.hubdb_name()
+                    && filter.op == FilterOp::Eq
+                    && self.exact =>
+            {
+                filter.value.parse().ok()
+            }
+            _ => None,
         }
     }
 }
@@ -40,30 +103,46 @@ impl Pushed {
 enum FilterKind {
     /// `hs_id`: an integer that is never empty.
     RowId,
-    /// NUMBER, CURRENCY, DATE, DATETIME, `hs_created_at`: ordered comparisons.
-    Ordered,
+    /// NUMBER: ordered comparisons and `in`.
+    Number,
+    /// DATE, DATETIME, `hs_created_at`: ordered comparisons on epoch milliseconds.
+    Time,
+    /// CURRENCY: a number shown rounded to four decimals.
+    Currency,
     /// TEXT, RICHTEXT, URL, `hs_path`, `hs_name`: equality and substring operators.
     Text,
     /// SELECT: equality by option name.
     Select,
+    /// BOOLEAN: `1`/`0`, an empty cell is 0 in HubDB and in SQL.
     Boolean,
 }
 
 fn filter_kind(column: &LayoutColumn) -> Option<FilterKind> {
     match &column.source {
         Source::System(SystemColumn::Id) => Some(FilterKind::RowId),
-        Source::System(SystemColumn::CreatedAt) => Some(FilterKind::Ordered),
+        Source::System(SystemColumn::CreatedAt) => Some(FilterKind::Time),
         Source::System(SystemColumn::PagePath | SystemColumn::PageName) => Some(FilterKind::Text),
         Source::System(_) | Source::Location(..) => None,
         Source::Cell(cell) => match cell.column_type {
-            ColumnType::Number | ColumnType::Currency | ColumnType::Date | ColumnType::DateTime => {
-                Some(FilterKind::Ordered)
-            }
+            ColumnType::Number => Some(FilterKind::Number),
+            ColumnType::Date | ColumnType::DateTime => Some(FilterKind::Time),
+            ColumnType::Currency => Some(FilterKind::Currency),
             ColumnType::Text | ColumnType::RichText | ColumnType::Url => Some(FilterKind::Text),
             ColumnType::Select => Some(FilterKind::Select),
             ColumnType::Boolean => Some(FilterKind::Boolean),
             _ => None,
         },
+    }
+}
+
+/// Whether HubDB's answer for this kind of column and this operator is exactly SQL's.
+fn is_exact(kind: FilterKind, op: FilterOp) -> bool {
+    match kind {
+        FilterKind::RowId | FilterKind::Boolean => true,
+        FilterKind::Number | FilterKind::Time => op != FilterOp::Ne,
+        FilterKind::Currency | FilterKind::Text | FilterKind::Select => {
+            matches!(op, FilterOp::IsNull | FilterOp::NotNull)
+        }
     }
 }
 
@@ -116,11 +195,10 @@ fn filter(column: &LayoutColumn, op: FilterOp, value: String) -> Option<Filter> 
     })
 }
 
+/// The filters of one predicate, exact when every one of them is.
 fn pushed(filters: Vec<Filter>, kind: FilterKind) -> Option<Pushed> {
-    Some(Pushed {
-        filters,
-        exact: kind == FilterKind::RowId,
-    })
+    let exact = filters.iter().all(|f| is_exact(kind, f.op));
+    Some(Pushed { filters, exact })
 }
 
 fn comparison(binary: &BinaryExpr, layout: &TableLayout) -> Option<Pushed> {
@@ -130,19 +208,55 @@ fn comparison(binary: &BinaryExpr, layout: &TableLayout) -> Option<Pushed> {
         _ => return None,
     };
     let (column, kind) = column_of(column_expr, layout)?;
-    let op = match (op, kind) {
-        (Operator::Eq, _) => FilterOp::Eq,
-        (Operator::NotEq, FilterKind::RowId | FilterKind::Ordered | FilterKind::Text) => {
-            FilterOp::Ne
-        }
-        (Operator::Lt, FilterKind::RowId | FilterKind::Ordered) => FilterOp::Lt,
-        (Operator::LtEq, FilterKind::RowId | FilterKind::Ordered) => FilterOp::Lte,
-        (Operator::Gt, FilterKind::RowId | FilterKind::Ordered) => FilterOp::Gt,
-        (Operator::GtEq, FilterKind::RowId | FilterKind::Ordered) => FilterOp::Gte,
+    if kind == FilterKind::Currency {
+        return currency_comparison(column, op, literal);
+    }
+    let ordered = matches!(
+        kind,
+        FilterKind::RowId | FilterKind::Number | FilterKind::Time
+    );
+    let op = match op {
+        Operator::Eq => FilterOp::Eq,
+        Operator::NotEq => FilterOp::Ne,
+        Operator::Lt if ordered => FilterOp::Lt,
+        Operator::LtEq if ordered => FilterOp::Lte,
+        Operator::Gt if ordered => FilterOp::Gt,
+        Operator::GtEq if ordered => FilterOp::Gte,
         _ => return None,
     };
     let value = wire_value(column, kind, literal)?;
+    // `flag <> true` is `flag = 0`: a BOOLEAN cell is never empty.
+    let (op, value) = match (kind, op) {
+        (FilterKind::Boolean, FilterOp::Ne) => (FilterOp::Eq, flip_flag(&value)),
+        _ => (op, value),
+    };
     pushed(vec![filter(column, op, value)?], kind)
+}
+
+fn flip_flag(value: &str) -> String {
+    if value == "1" { "0" } else { "1" }.to_string()
+}
+
+/// CURRENCY: SQL compares the value rounded to four decimals, HubDB the stored number, so
+/// the bounds are widened by one unit and the engine re-checks (approximate).
+fn currency_comparison(
+    column: &LayoutColumn,
+    op: Operator,
+    literal: &ScalarValue,
+) -> Option<Pushed> {
+    let value: f64 = ordered_value(column, literal)?.parse().ok()?;
+    let low = format_number(value - CURRENCY_UNIT);
+    let high = format_number(value + CURRENCY_UNIT);
+    let filters = match op {
+        Operator::Eq => vec![
+            filter(column, FilterOp::Gte, low)?,
+            filter(column, FilterOp::Lte, high)?,
+        ],
+        Operator::Lt | Operator::LtEq => vec![filter(column, FilterOp::Lte, high)?],
+        Operator::Gt | Operator::GtEq => vec![filter(column, FilterOp::Gte, low)?],
+        _ => return None,
+    };
+    pushed(filters, FilterKind::Currency)
 }
 
 /// `a = 1 OR a = 2` (DataFusion writes short IN lists this way) is `a IN (1, 2)`.
@@ -187,9 +301,15 @@ fn collect_alternatives<'a>(
     }
 }
 
-/// `IN` sends one comma-separated parameter (§8.4); values holding a comma cannot be sent.
+/// `IN` sends one comma-separated parameter (§8.4) whose items HubDB trims: values holding
+/// a comma or outer spaces cannot be sent. DATE and DATETIME take no `in` (§8.5).
 fn in_list(column: &LayoutColumn, kind: FilterKind, values: Vec<String>) -> Option<Pushed> {
-    if values.is_empty() || kind == FilterKind::Boolean || values.iter().any(|v| v.contains(',')) {
+    let sendable = |v: &String| !v.contains(',') && v.trim() == v && !v.is_empty();
+    let takes_in = matches!(
+        kind,
+        FilterKind::RowId | FilterKind::Number | FilterKind::Text | FilterKind::Select
+    );
+    if values.is_empty() || !takes_in || !values.iter().all(sendable) {
         return None;
     }
     pushed(vec![filter(column, FilterOp::In, values.join(","))?], kind)
@@ -206,7 +326,11 @@ fn null_test(inner: &Expr, layout: &TableLayout, op: FilterOp) -> Option<Pushed>
 
 fn range(between: &Between, layout: &TableLayout) -> Option<Pushed> {
     let (column, kind) = column_of(&between.expr, layout)?;
-    if between.negated || !matches!(kind, FilterKind::RowId | FilterKind::Ordered) {
+    let ordered = matches!(
+        kind,
+        FilterKind::RowId | FilterKind::Number | FilterKind::Time
+    );
+    if between.negated || !ordered {
         return None;
     }
     let low = wire_value(column, kind, literal_of(&between.low)?)?;
@@ -290,7 +414,9 @@ fn wire_value(column: &LayoutColumn, kind: FilterKind, value: &ScalarValue) -> O
             text_value(value).filter(|v| !v.chars().all(|c| c.is_ascii_digit()))
         }
         (FilterKind::RowId, _) => integer_value(value),
-        (FilterKind::Ordered, _) => ordered_value(column, value),
+        (FilterKind::Number | FilterKind::Time | FilterKind::Currency, _) => {
+            ordered_value(column, value)
+        }
         _ => None,
     }
 }

@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use hubdb::{
     Column, ColumnType, Error, ErrorKind, Filter, FilterOp, PageToken, Row, RowPage, RowQuery,
-    SelectOption, Table, Version,
+    ScanOptions, SelectOption, Table, Version,
 };
 use serde_json::{Value, json};
 
@@ -21,14 +21,27 @@ use crate::source::HubDbSource;
 /// Rows per page when the query sets no `limit` (HubDB's default, §8.1).
 const DEFAULT_PAGE: usize = 1000;
 
+/// One call the engine made, as HubDB would have seen it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum FakeCall {
+    Rows(String, Version, RowQuery, ScanOptions),
+    Count(String, Version, RowQuery),
+    Row(String, Version, i64),
+}
+
 #[derive(Default)]
 pub(crate) struct FakeHubDb {
-    tables: HashMap<Version, Vec<Table>>,
-    rows: HashMap<(String, Version), Vec<Row>>,
+    pub(crate) tables: HashMap<Version, Vec<Table>>,
+    pub(crate) rows: HashMap<(String, Version), Vec<Row>>,
     pub(crate) queries: Mutex<Vec<(String, Version, RowQuery)>>,
+    pub(crate) calls: Mutex<Vec<FakeCall>>,
     /// Pages the engine actually pulled from the streams.
     pub(crate) pages_served: Arc<AtomicUsize>,
     pub(crate) list_calls: Mutex<usize>,
+    /// Shares metadata with other sources of the same key, as clients of one credential do.
+    pub(crate) metadata_key: Option<String>,
+    /// Leaves `total` out of every page, as a server that does not send it would.
+    pub(crate) without_total: bool,
 }
 
 impl FakeHubDb {
@@ -39,6 +52,18 @@ impl FakeHubDb {
 
     pub(crate) fn queries(&self) -> Vec<(String, Version, RowQuery)> {
         self.queries.lock().unwrap().clone()
+    }
+
+    pub(crate) fn calls(&self) -> Vec<FakeCall> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    fn columns(&self, table: &str, version: Version) -> Vec<Column> {
+        self.tables
+            .get(&version)
+            .and_then(|ts| ts.iter().find(|t| t.name == table))
+            .map(|t| t.columns.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -54,34 +79,74 @@ impl HubDbSource for FakeHubDb {
         table: &str,
         version: Version,
         query: RowQuery,
+        options: ScanOptions,
     ) -> BoxStream<'static, Result<RowPage, Error>> {
         self.queries
             .lock()
             .unwrap()
             .push((table.to_string(), version, query.clone()));
+        self.calls.lock().unwrap().push(FakeCall::Rows(
+            table.to_string(),
+            version,
+            query.clone(),
+            options,
+        ));
         let Some(rows) = self.rows.get(&(table.to_string(), version)) else {
             let error = Error::new(ErrorKind::NotFound, format!("table {table} not found"));
             return Box::pin(futures::stream::once(async move { Err(error) }));
         };
-        let columns = &self
-            .tables
-            .get(&version)
-            .and_then(|ts| ts.iter().find(|t| t.name == table))
-            .map(|t| t.columns.clone())
-            .unwrap_or_default();
-        let selected = evaluate(rows, columns, &query);
+        let selected = evaluate(rows, &self.columns(table, version), &query);
         let page_size = query.limit.map_or(DEFAULT_PAGE, |l| l as usize).max(1);
-        let pages: Vec<RowPage> = paginate(selected, page_size);
+        let offset = query.offset.unwrap_or(0) as usize;
+        let mut pages: Vec<RowPage> = paginate(selected, offset, page_size);
+        if self.without_total {
+            pages.iter_mut().for_each(|p| p.total = None);
+        }
         let served = Arc::clone(&self.pages_served);
         Box::pin(futures::stream::iter(pages).map(move |page| {
             served.fetch_add(1, Ordering::SeqCst);
             Ok(page)
         }))
     }
+
+    fn count_rows(
+        &self,
+        table: String,
+        version: Version,
+        query: RowQuery,
+    ) -> BoxFuture<'_, Result<Option<u64>, Error>> {
+        let call = FakeCall::Count(table.clone(), version, query.clone());
+        self.calls.lock().unwrap().push(call);
+        let rows = self.rows.get(&(table.clone(), version));
+        let total = rows.map(|rows| evaluate(rows, &self.columns(&table, version), &query).len());
+        let total = total.map(|n| n as u64).filter(|_| !self.without_total);
+        Box::pin(async move { Ok(total) })
+    }
+
+    fn get_row(
+        &self,
+        table: String,
+        version: Version,
+        row_id: i64,
+    ) -> BoxFuture<'_, Result<Option<Row>, Error>> {
+        let call = FakeCall::Row(table.clone(), version, row_id);
+        self.calls.lock().unwrap().push(call);
+        let row = self
+            .rows
+            .get(&(table, version))
+            .and_then(|rows| rows.iter().find(|r| r.id == row_id).cloned());
+        Box::pin(async move { Ok(row) })
+    }
+
+    fn metadata_key(&self) -> Option<String> {
+        self.metadata_key.clone()
+    }
 }
 
-fn paginate(rows: Vec<Row>, page_size: usize) -> Vec<RowPage> {
+/// The pages from `offset` on; `total` counts every matching row, as HubDB's does.
+fn paginate(rows: Vec<Row>, offset: usize, page_size: usize) -> Vec<RowPage> {
     let total = rows.len() as u64;
+    let rows = rows.get(offset..).unwrap_or_default();
     let chunks: Vec<Vec<Row>> = rows.chunks(page_size).map(<[Row]>::to_vec).collect();
     let count = chunks.len().max(1);
     let mut pages: Vec<RowPage> = chunks

@@ -253,15 +253,25 @@ async fn the_draft_and_published_versions_are_separate_schemas() {
 }
 
 #[tokio::test]
-async fn a_row_id_lookup_is_one_filtered_request() {
+async fn a_row_id_lookup_is_one_single_row_read() {
     let fx = fixture().await;
     fx.sandbox.clear_requests();
     let batches = fx
         .batches("SELECT store_name, location_latitude FROM store_locations WHERE Id = 81000001")
         .await;
-    let requests = fx.row_requests();
-    assert_eq!(requests.len(), 1);
-    assert!(requests[0].contains(&("hs_id__eq".to_string(), "81000001".to_string())));
+    let requests: Vec<_> = fx
+        .sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/rows"))
+        .collect();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    // Reference §7 R3: the single-row endpoint of the published table.
+    assert_eq!(
+        requests[0].path,
+        "/cms/v3/hubdb/tables/store_locations/rows/81000001"
+    );
+    assert_eq!(requests[0].rows, Some(1));
     let names = batches[0]
         .column(0)
         .as_any()

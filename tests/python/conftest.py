@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -49,10 +50,19 @@ class Sandbox:
         assert self.url.startswith("http://127.0.0.1:"), f"sandbox said {self.url!r}"
 
     def get(self, path, token=DEMO_TOKEN):
+        """GET as a HubDB client: the sandbox's rate limit (100 requests per 10 s per token) is
+        shared with the driver, so a 429 is waited out (Retry-After, else 1 s) and retried."""
         request = urllib.request.Request(self.url + path)
         request.add_header("Authorization", f"Bearer {token}")
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
+        for _ in range(30):
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return json.load(response)
+            except urllib.error.HTTPError as error:
+                if error.code != 429:
+                    raise
+                time.sleep(float(error.headers.get("Retry-After") or 1))
+        raise AssertionError(f"GET {path} stayed rate-limited")
 
     def requests(self):
         with urllib.request.urlopen(self.url + "/__sandbox/requests", timeout=10) as r:

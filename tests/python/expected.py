@@ -93,3 +93,33 @@ def row_values(table, row):
     for column in table["columns"]:
         values.update(cell_values(column, row["values"].get(column["name"])))
     return values
+
+
+# The DESIGN's type table: HubDB column type -> (SQLColumns TYPE_NAME, COLUMN_SIZE).
+SQL_TYPES = {
+    "TEXT": ("WVARCHAR", 10000), "RICHTEXT": ("WLONGVARCHAR", 65000), "URL": ("WVARCHAR", 2048),
+    "NUMBER": ("DOUBLE", 15), "CURRENCY": ("DECIMAL", 19), "BOOLEAN": ("BIT", 1),
+    "DATE": ("DATE", 10), "DATETIME": ("TIMESTAMP", 23), "SELECT": ("WVARCHAR", 700),
+    "MULTISELECT": ("WVARCHAR", 4000), "LOCATION": ("WVARCHAR", 64), "IMAGE": ("WVARCHAR", 2048),
+    "FOREIGN_ID": ("WVARCHAR", 4000),
+}
+SYSTEM_TYPES = {
+    "Id": ("BIGINT", 19), "CreatedAt": ("TIMESTAMP", 23), "UpdatedAt": ("TIMESTAMP", 23),
+    "PublishedAt": ("TIMESTAMP", 23), "PagePath": ("WVARCHAR", 2048),
+    "PageName": ("WVARCHAR", 2048), "ChildTableId": ("BIGINT", 19),
+}
+
+
+def column_types(table):
+    """[(column name, TYPE_NAME, COLUMN_SIZE)] of SQLColumns for a table, in ordinal order."""
+    own = {c["name"].lower() for c in table["columns"]}
+    described = [
+        (f"hs_{SYSTEM_FIELDS[n]}" if n.lower() in own else n, *SYSTEM_TYPES[n])
+        for n in SYSTEM_COLUMNS
+    ]
+    for column in table["columns"]:
+        described.append((column["name"], *SQL_TYPES[column["type"]]))
+        if column["type"] == "LOCATION":
+            described += [(column["name"] + "_latitude", "DOUBLE", 15),
+                          (column["name"] + "_longitude", "DOUBLE", 15)]
+    return described

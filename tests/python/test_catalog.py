@@ -1,6 +1,11 @@
 """cursor.tables() and cursor.columns() describe what the sandbox holds."""
 
+import pytest
+
 import expected
+
+PUBLISHED = ["store_locations", "events", "price_list", "team_members"]
+DRAFT_ONLY = ["upcoming_webinars"]
 
 
 def test_tables_lists_published_views_and_draft_tables(conn, sandbox):
@@ -32,6 +37,21 @@ def test_columns_match_the_table_schema(conn, sandbox):
     assert by_name["title"].column_size == 10000
     assert by_name["ticket_price"].column_size == 19 and by_name["ticket_price"].decimal_digits == 4
     assert [r.ordinal_position for r in rows] == list(range(1, len(rows) + 1))
+
+
+@pytest.mark.parametrize(
+    "schema, table",
+    [("Published", t) for t in PUBLISHED] + [("Draft", t) for t in PUBLISHED + DRAFT_ONLY],
+)
+def test_columns_of_every_table_have_the_mapped_types_and_sizes(conn, sandbox, schema, table):
+    meta = sandbox.get(f"/cms/v3/hubdb/tables/{table}" + ("/draft" if schema == "Draft" else ""))
+
+    rows = conn.cursor().columns(table=table, schema=schema).fetchall()
+
+    assert [(r.column_name, r.type_name, r.column_size) for r in rows] == expected.column_types(
+        meta
+    )
+    assert {(r.table_cat, r.table_schem, r.table_name) for r in rows} == {("HubDB", schema, table)}
 
 
 def test_columns_result_has_the_18_columns_of_the_spec(conn):

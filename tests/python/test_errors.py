@@ -85,3 +85,33 @@ def test_connection_lost_mid_scan_is_08s01():
         assert sqlstate_of(caught.value) == "08S01"
     finally:
         server.stop()
+
+
+NO_SCOPE_TOKEN = "pat-na1-00000000-nosc-0000-0000-000000000000"
+
+
+def test_token_without_the_hubdb_scope_is_28000_naming_the_scope(sandbox):
+    with pytest.raises(pyodbc.Error) as caught:
+        pyodbc.connect(connection_string(sandbox.url, token=NO_SCOPE_TOKEN), timeout=30)
+    assert sqlstate_of(caught.value) == "28000"
+    assert "hubdb" in message_of(caught.value)
+    assert "correlation id" in message_of(caught.value)
+    assert NO_SCOPE_TOKEN not in message_of(caught.value)
+
+
+def test_the_driver_log_at_full_verbosity_holds_no_token(sandbox, tmp_path):
+    log = tmp_path / "driver.log"
+    conn = pyodbc.connect(
+        connection_string(sandbox.url, Logfile=str(log), Verbosity=5), autocommit=True, timeout=30
+    )
+    conn.cursor().execute("SELECT Id FROM events").fetchall()
+    with pytest.raises(pyodbc.Error):
+        conn.cursor().execute("SELECT * FROM no_such_table")
+    conn.close()
+    with pytest.raises(pyodbc.Error):
+        pyodbc.connect(connection_string(sandbox.url, token=BAD_TOKEN, Logfile=str(log)))
+
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "GET /cms/v3/hubdb/tables" in text
+    assert DEMO_TOKEN not in text and BAD_TOKEN not in text
+    assert "Bearer" not in text

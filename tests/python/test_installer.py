@@ -50,6 +50,14 @@ def test_user_scope_registers_without_root_and_isql_connects(user, sandbox):
     assert isql.returncode == 0, isql.stdout + isql.stderr
     assert isql.stdout.strip().isdigit(), isql.stdout
 
+    done = as_user(installer, "dsn", "HubDB Spare", "--driver", NAME, "AuthScheme=PrivateApp")
+    assert done.returncode == 0, done.stderr
+    assert "HubDB Spare" in as_user("odbcinst", "-q", "-s").stdout
+    done = as_user(installer, "remove-dsn", "HubDB Spare")
+    assert done.returncode == 0, done.stderr
+    listed = as_user("odbcinst", "-q", "-s").stdout
+    assert "HubDB Spare" not in listed and "HubDB User" in listed
+
     done = as_user(installer, "uninstall", "--name", NAME)
     assert done.returncode == 0, done.stderr
     assert NAME not in as_user("odbcinst", "-q", "-d").stdout
@@ -68,6 +76,12 @@ def test_system_scope_goes_through_odbcinst():
         assert str(DRIVER_LIB) in drivers.stdout
         dsns = subprocess.run(["odbcinst", "-q", "-s", "-l"], capture_output=True, text=True)
         assert "HubDB System" in dsns.stdout
+        subprocess.run([installer, "dsn", "HubDB System Spare", "--system", "--driver", NAME,
+                        "AuthScheme=PrivateApp"], check=True, capture_output=True)
+        subprocess.run([installer, "remove-dsn", "HubDB System Spare", "--system"], check=True,
+                       capture_output=True)
+        dsns = subprocess.run(["odbcinst", "-q", "-s", "-l"], capture_output=True, text=True)
+        assert "HubDB System Spare" not in dsns.stdout and "HubDB System" in dsns.stdout
     finally:
         subprocess.run([installer, "uninstall", "--system", "--name", NAME], check=True,
                        capture_output=True)

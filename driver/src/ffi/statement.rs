@@ -1,5 +1,5 @@
 //! Statements: SQLPrepare(W), SQLExecute, SQLExecDirect(W), SQLNativeSql(W), SQLNumParams,
-//! SQLBindParameter, SQLCancel, SQLEndTran, SQLFreeStmt, SQLCloseCursor,
+//! SQLDescribeParam, SQLBindParameter, SQLCancel, SQLEndTran, SQLFreeStmt, SQLCloseCursor,
 //! SQLGetCursorName(W), SQLSetCursorName(W).
 
 use std::ffi::c_void;
@@ -278,6 +278,33 @@ pub unsafe extern "system" fn SQLNumParams(stmt: Handle, count: *mut i16) -> Sql
         let params = statement::num_params(&lock(&stmt.state))?;
         // SAFETY: caller contract.
         unsafe { write_out(count, params) };
+        Ok(())
+    })
+}
+
+/// SQLDescribeParam. It takes no strings, so one export serves ANSI and Unicode
+/// applications.
+///
+/// # Safety
+/// `data_type`, `size`, `decimal_digits` and `nullable` are each null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn SQLDescribeParam(
+    stmt: Handle,
+    number: u16,
+    data_type: *mut i16,
+    size: *mut usize,
+    decimal_digits: *mut i16,
+    nullable: *mut i16,
+) -> SqlReturn {
+    guard::stmt(stmt, |stmt, _| {
+        let described = statement::describe_param(&lock(&stmt.state), number)?;
+        // SAFETY: caller contract.
+        unsafe {
+            write_out(data_type, described.data_type);
+            write_out(size, described.size);
+            write_out(decimal_digits, described.decimal_digits);
+            write_out(nullable, described.nullable);
+        }
         Ok(())
     })
 }
