@@ -594,4 +594,3 @@ async fn invalidation_reaches_every_engine_sharing_the_metadata() {
     second.tables().await.unwrap();
     assert_eq!(list_calls(&second_fake), 0);
 }
-
