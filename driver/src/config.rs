@@ -39,6 +39,9 @@ pub const PROPERTIES: &[&str] = &[
     "OptionalScope",
     "OAuthAuthorizationURL",
     "OAuthAccessTokenURL",
+    "DisablePushdown",
+    "MetadataCacheTTL",
+    "PagesInFlight",
 ];
 
 /// Keys the driver manager or ODBC itself defines; accepted without a warning.
@@ -148,6 +151,9 @@ pub struct Config {
     pub logfile: Option<PathBuf>,
     pub verbosity: u8,
     pub readonly: bool,
+    /// What the engine sends to HubDB, how long it keeps table metadata, how many pages of a
+    /// scan it asks for at once (`DisablePushdown`, `MetadataCacheTTL`, `PagesInFlight`).
+    pub engine: hubdb_sql::EngineOptions,
     /// `01S00` warnings: unknown keys and values that fell back to defaults.
     pub warnings: Vec<String>,
 }
@@ -178,6 +184,12 @@ pub fn resolve(pairs: &Pairs, dsn_value: &dyn Fn(&str, &str) -> Option<String>) 
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(1),
         readonly: lookup("Readonly").is_some_and(|v| is_true(&v)),
+        engine: engine_options(
+            lookup("DisablePushdown"),
+            lookup("MetadataCacheTTL"),
+            lookup("PagesInFlight"),
+            &mut warnings,
+        ),
         dsn,
         warnings: Vec::new(),
     };
@@ -207,16 +219,87 @@ fn auth_scheme(value: Option<String>, warnings: &mut Vec<String>) -> AuthScheme 
 }
 
 fn timeout(value: Option<String>, warnings: &mut Vec<String>) -> Duration {
+    Duration::from_secs(number(
+        "Timeout",
+        value,
+        DEFAULT_TIMEOUT_SECS,
+        0..=u64::MAX,
+        warnings,
+    ))
+}
+
+/// Most pages of one scan in flight: ten pages of 1,000 rows hold HubDB's largest table
+/// (reference §11.1), so more would never be used.
+const MAX_PAGES_IN_FLIGHT: u64 = 10;
+
+/// The engine's settings. `DisablePushdown` names what HubDB must not be asked to do (the
+/// names of `hubdb_sql::SWITCH_NAMES`), in case the live service disagrees with the
+/// reference; results never change, only where the work is done.
+fn engine_options(
+    disable: Option<String>,
+    ttl: Option<String>,
+    pages: Option<String>,
+    warnings: &mut Vec<String>,
+) -> hubdb_sql::EngineOptions {
+    let defaults = hubdb_sql::EngineOptions::default();
+    let mut pushdown = defaults.pushdown;
+    let unknown = pushdown.disable_list(disable.as_deref().unwrap_or(""));
+    if !unknown.is_empty() {
+        warnings.push(format!(
+            "DisablePushdown: '{}' not known and ignored (known: {})",
+            unknown.join(","),
+            hubdb_sql::SWITCH_NAMES.join(", ")
+        ));
+    }
+    let ttl = number(
+        "MetadataCacheTTL",
+        ttl,
+        defaults.metadata_ttl.as_secs(),
+        0..=u64::MAX,
+        warnings,
+    );
+    let pages = number(
+        "PagesInFlight",
+        pages,
+        defaults.pages_in_flight as u64,
+        1..=MAX_PAGES_IN_FLIGHT,
+        warnings,
+    );
+    hubdb_sql::EngineOptions {
+        metadata_ttl: Duration::from_secs(ttl),
+        pushdown,
+        pages_in_flight: pages as usize,
+    }
+}
+
+/// A whole number property; empty means the default, anything else unusable warns and uses
+/// the default, a number out of range warns and is clamped into it.
+fn number(
+    key: &str,
+    value: Option<String>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    warnings: &mut Vec<String>,
+) -> u64 {
     let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
-        return Duration::from_secs(DEFAULT_TIMEOUT_SECS);
+        return default;
     };
     match value.trim().parse::<u64>() {
-        Ok(seconds) => Duration::from_secs(seconds),
+        Ok(n) if range.contains(&n) => n,
+        Ok(n) => {
+            let clamped = n.clamp(*range.start(), *range.end());
+            warnings.push(format!(
+                "{key} '{value}' is outside {}..={}; using {clamped}",
+                range.start(),
+                range.end()
+            ));
+            clamped
+        }
         Err(_) => {
             warnings.push(format!(
-                "Timeout '{value}' is not a number of seconds; using {DEFAULT_TIMEOUT_SECS}"
+                "{key} '{value}' is not a whole number; using {default}"
             ));
-            Duration::from_secs(DEFAULT_TIMEOUT_SECS)
+            default
         }
     }
 }
@@ -324,6 +407,44 @@ mod tests {
         let config = resolve(&parse_connection_string("Timeout=soon"), &no_dsn);
         assert_eq!(config.timeout, Duration::from_secs(60));
         assert_eq!(config.warnings.len(), 1);
+    }
+
+    #[test]
+    fn engine_settings_come_from_their_properties() {
+        let config = resolve(
+            &parse_connection_string(
+                "DisablePushdown=like, count ,IdLookup;MetadataCacheTTL=300;PagesInFlight=1",
+            ),
+            &no_dsn,
+        );
+        assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+        let engine = &config.engine;
+        assert!(!engine.pushdown.count && !engine.pushdown.row_lookup);
+        assert!(!engine.pushdown.allows(hubdb::FilterOp::IContains));
+        assert!(engine.pushdown.allows(hubdb::FilterOp::Eq) && engine.pushdown.sort);
+        assert_eq!(engine.metadata_ttl, Duration::from_secs(300));
+        assert_eq!(engine.pages_in_flight, 1);
+
+        let defaults = resolve(&parse_connection_string(""), &no_dsn).engine;
+        assert_eq!(defaults.pushdown, hubdb_sql::PushdownOptions::default());
+        assert_eq!(defaults.pages_in_flight, 5);
+        assert_eq!(defaults.metadata_ttl, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn unusable_engine_settings_warn_and_fall_back() {
+        let config = resolve(
+            &parse_connection_string(
+                "DisablePushdown=sort,telepathy;PagesInFlight=64;MetadataCacheTTL=-1",
+            ),
+            &no_dsn,
+        );
+        assert_eq!(config.warnings.len(), 3, "{:?}", config.warnings);
+        assert!(config.warnings[0].contains("'telepathy' not known"));
+        assert!(config.warnings[1].contains("using 60"));
+        assert!(config.warnings[2].contains("using 10"));
+        assert!(!config.engine.pushdown.sort);
+        assert_eq!(config.engine.pages_in_flight, 10);
     }
 
     #[test]

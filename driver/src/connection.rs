@@ -119,10 +119,7 @@ fn open_engine(config: &Config, login_timeout: u64) -> DriverResult<hubdb_sql::E
     let client =
         hubdb::Client::new(client_config).map_err(|e| error::from_hubdb(&e, Phase::Connect))?;
     verify(&client, connect_timeout(config, login_timeout))?;
-    Ok(hubdb_sql::Engine::new(
-        client,
-        hubdb_sql::EngineOptions::default(),
-    ))
+    Ok(hubdb_sql::Engine::new(client, config.engine.clone()))
 }
 
 /// `SQL_ATTR_LOGIN_TIMEOUT` when set, else the Timeout property (0 = none).

@@ -132,6 +132,35 @@ async fn dates_times_and_booleans_use_hubdb_wire_values() {
 }
 
 #[tokio::test]
+async fn bit_columns_compare_with_zero_and_one() {
+    // ODBC applications treat SQL_BIT as a number: `flag = 1` means `flag = TRUE`.
+    let query = only_query("SELECT Id FROM products WHERE 1 = \"IN_STOCK\"").await;
+    assert_eq!(query.filters, [f("in_stock", FilterOp::Eq, "1")]);
+    let (engine, _) = engine();
+    for (sql, expected) in [
+        (
+            "SELECT Id FROM products WHERE in_stock = 1 ORDER BY Id",
+            vec![["101"], ["104"]],
+        ),
+        (
+            "SELECT Id FROM products WHERE in_stock IN (0) ORDER BY Id",
+            vec![["102"], ["103"], ["105"]],
+        ),
+    ] {
+        assert_eq!(rows(&engine, sql, &[]).await, expected, "{sql}");
+    }
+    // Other numbers are not booleans: the statement is refused, at prepare or at execute.
+    let refused = match engine
+        .prepare("SELECT Id FROM products WHERE in_stock = 2")
+        .await
+    {
+        Ok(prepared) => engine.execute(&prepared, &[]).await.is_err(),
+        Err(_) => true,
+    };
+    assert!(refused);
+}
+
+#[tokio::test]
 async fn row_id_range_is_exact_and_lets_the_limit_through() {
     let planned = requests("SELECT name FROM products WHERE Id > 103 LIMIT 1").await;
     assert_eq!(planned[0].query.filters, [f("hs_id", FilterOp::Gt, "103")]);

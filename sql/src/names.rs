@@ -70,9 +70,98 @@ pub(crate) async fn resolve_names(
         error: None,
     };
     let _ = VisitMut::visit(statement, &mut rewriter);
-    match rewriter.error {
-        Some(error) => Err(error),
-        None => Ok(layouts),
+    if let Some(error) = rewriter.error {
+        return Err(error);
+    }
+    let mut bits = BitLiterals {
+        columns: bit_columns(&layouts),
+    };
+    let _ = VisitMut::visit(statement, &mut bits);
+    Ok(layouts)
+}
+
+/// The exact spellings of BIT columns (HubDB BOOLEAN) among the referenced tables, unless
+/// another referenced column of that name is not a BIT.
+fn bit_columns(layouts: &[TableLayout]) -> HashSet<String> {
+    let columns = || layouts.iter().flat_map(|l| &l.columns);
+    let is_bit = |c: &&crate::layout::LayoutColumn| c.sql_type == crate::types::SqlType::Bit;
+    columns()
+        .filter(is_bit)
+        .map(|c| c.name.clone())
+        .filter(|name| !columns().any(|c| &c.name == name && !is_bit(&c)))
+        .collect()
+}
+
+/// `flag = 1`, `flag <> 0`, `1 = flag`: ODBC applications compare a BIT column with the
+/// numbers 0 and 1 (SQL_BIT is a number to them, reference/odbc.md), which DataFusion's
+/// Boolean will not compare with an integer. Against a BIT column, those two literals are
+/// written as FALSE and TRUE; any other number is left for the planner to refuse.
+struct BitLiterals {
+    columns: HashSet<String>,
+}
+
+impl BitLiterals {
+    fn names_bit(&self, expr: &Expr) -> bool {
+        let ident = match expr {
+            Expr::Identifier(ident) => ident,
+            Expr::CompoundIdentifier(parts) => match parts.last() {
+                Some(ident) => ident,
+                None => return false,
+            },
+            Expr::Nested(inner) => return self.names_bit(inner),
+            _ => return false,
+        };
+        self.columns.contains(&ident.value)
+    }
+}
+
+/// The boolean a `0` or `1` literal stands for.
+fn bit_value(expr: &Expr) -> Option<bool> {
+    match expr {
+        Expr::Value(value) => match &value.value {
+            Value::Number(n, _) if n == "0" => Some(false),
+            Value::Number(n, _) if n == "1" => Some(true),
+            _ => None,
+        },
+        Expr::Nested(inner) => bit_value(inner),
+        _ => None,
+    }
+}
+
+impl VisitorMut for BitLiterals {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        use datafusion::sql::sqlparser::ast::BinaryOperator::*;
+        let boolean = |b: bool| Expr::Value(Value::Boolean(b).into());
+        match expr {
+            Expr::BinaryOp {
+                left,
+                op: Eq | NotEq | Lt | LtEq | Gt | GtEq,
+                right,
+            } => {
+                if self.names_bit(left) {
+                    if let Some(b) = bit_value(right) {
+                        **right = boolean(b);
+                    }
+                } else if self.names_bit(right)
+                    && let Some(b) = bit_value(left)
+                {
+                    **left = boolean(b);
+                }
+            }
+            Expr::InList {
+                expr: column, list, ..
+            } if self.names_bit(column) => {
+                for item in list.iter_mut() {
+                    if let Some(b) = bit_value(item) {
+                        *item = boolean(b);
+                    }
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
     }
 }
 

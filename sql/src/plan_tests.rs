@@ -419,7 +419,7 @@ async fn an_offset_over_rechecked_rows_stays_in_the_engine() {
 }
 
 #[tokio::test]
-async fn scans_fetch_four_pages_at_a_time_and_never_beyond_the_limit() {
+async fn scans_fetch_five_pages_at_a_time_and_never_beyond_the_limit() {
     let (engine, fake) = engine();
     rows(&engine, "SELECT n FROM big_table", &[]).await;
     rows(&engine, "SELECT n FROM big_table LIMIT 1500", &[]).await;
@@ -433,11 +433,11 @@ async fn scans_fetch_four_pages_at_a_time_and_never_beyond_the_limit() {
         .collect();
     let expected = [
         ScanOptions {
-            pages_in_flight: 4,
+            pages_in_flight: 5,
             max_rows: None,
         },
         ScanOptions {
-            pages_in_flight: 4,
+            pages_in_flight: 5,
             max_rows: Some(1500),
         },
     ];
