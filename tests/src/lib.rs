@@ -28,6 +28,40 @@ pub fn driver_library() -> PathBuf {
     path
 }
 
+/// One entry of the sandbox's request log (`GET /__sandbox/requests`).
+#[derive(Clone, Debug)]
+pub struct LoggedRequest {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    /// Rows the answer carried; `None` for answers that are not row reads.
+    pub rows: Option<usize>,
+}
+
+impl LoggedRequest {
+    fn from_json(entry: &serde_json::Value) -> Self {
+        let text = |key: &str| entry[key].as_str().unwrap_or_default().to_string();
+        let number = |key: &str| entry[key].as_u64();
+        Self {
+            method: text("method"),
+            path: text("path"),
+            status: number("status").map_or(0, |s| s as u16),
+            rows: number("rows").map(|r| r as usize),
+        }
+    }
+
+    /// A read of rows: a row listing or a single row (`.../rows`, `.../rows/{id}`, drafts).
+    pub fn is_row_read(&self) -> bool {
+        self.path.contains("/rows")
+    }
+
+    /// The table as the path names it (`/cms/v3/hubdb/tables/{table}/...`), if any.
+    pub fn table(&self) -> Option<&str> {
+        let (_, rest) = self.path.split_once("/tables/")?;
+        rest.split('/').next()
+    }
+}
+
 /// A `hubdb-sandbox` process on a free port; killed on drop.
 pub struct SandboxProcess {
     child: Child,
@@ -79,18 +113,18 @@ impl SandboxProcess {
 
     /// The request log: (method, path) of every HubDB request received.
     pub fn requests(&self) -> Vec<(String, String)> {
+        self.request_log()
+            .into_iter()
+            .map(|entry| (entry.method, entry.path))
+            .collect()
+    }
+
+    /// The request log with what the sandbox recorded of each request.
+    pub fn request_log(&self) -> Vec<LoggedRequest> {
         let body = self.admin("GET");
         let log: serde_json::Value = serde_json::from_str(&body).expect("request log is JSON");
         let entries = log.as_array().cloned().unwrap_or_default();
-        entries
-            .iter()
-            .map(|e| {
-                (
-                    e["method"].as_str().unwrap_or_default().to_string(),
-                    e["path"].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect()
+        entries.iter().map(LoggedRequest::from_json).collect()
     }
 
     pub fn clear_requests(&self) {
