@@ -8,8 +8,6 @@ import datetime as dt
 import pyodbc
 import pytest
 
-from conftest import DSN
-
 SQL_HANDLE_ENV, SQL_HANDLE_DBC, SQL_HANDLE_STMT = 1, 2, 3
 SQL_ATTR_ODBC_VERSION, SQL_OV_ODBC3 = 200, 3
 SQL_NTS, SQL_DRIVER_NOPROMPT = -3, 0
@@ -19,13 +17,13 @@ SQL_VARCHAR, SQL_DECIMAL, SQL_DOUBLE, SQL_BIGINT, SQL_WVARCHAR = 12, 3, 8, -5, -
 class Odbc:
     """Raw ODBC calls through the driver manager, for what pyodbc does not expose."""
 
-    def __init__(self):
+    def __init__(self, dsn):
         self.lib = ctypes.CDLL("libodbc.so.2")
         self.env = self.handle(SQL_HANDLE_ENV, None)
         self.check(self.lib.SQLSetEnvAttr(self.env, SQL_ATTR_ODBC_VERSION,
                                           ctypes.c_void_p(SQL_OV_ODBC3), 0))
         self.dbc = self.handle(SQL_HANDLE_DBC, self.env)
-        text = f"DSN={DSN}".encode()
+        text = f"DSN={dsn}".encode()
         self.check(self.lib.SQLDriverConnect(self.dbc, None, text, SQL_NTS, None, 0, None,
                                              SQL_DRIVER_NOPROMPT))
         self.stmt = self.handle(SQL_HANDLE_STMT, self.dbc)
@@ -85,8 +83,8 @@ class Odbc:
 
 
 @pytest.fixture
-def odbc(sandbox):
-    connection = Odbc()
+def odbc(endpoint):
+    connection = Odbc(endpoint.dsn)
     yield connection
     connection.close()
 

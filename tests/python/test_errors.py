@@ -1,12 +1,11 @@
 """Every failure is a diagnostic with the right SQLSTATE; never a crash, a hang or a secret."""
 
-import socket
 import time
 
 import pyodbc
 import pytest
 
-from conftest import DEMO_TOKEN, Sandbox, connection_string
+from conftest import Sandbox, connection_string, free_port
 
 BAD_TOKEN = "pat-na1-11111111-bad0-0000-0000-000000000000"
 
@@ -19,9 +18,9 @@ def message_of(error):
     return error.args[1]
 
 
-def test_bad_token_is_28000_with_hubspots_message(sandbox):
+def test_bad_token_is_28000_with_hubspots_message(endpoint):
     with pytest.raises(pyodbc.Error) as caught:
-        pyodbc.connect(connection_string(sandbox.url, token=BAD_TOKEN), timeout=30)
+        pyodbc.connect(connection_string(endpoint.url, token=BAD_TOKEN), timeout=30)
     assert sqlstate_of(caught.value) == "28000"
     assert "[HubDB ODBC][HubSpot]" in message_of(caught.value)
     assert "Authentication credentials not found" in message_of(caught.value)
@@ -36,18 +35,12 @@ def test_bad_token_is_28000_with_hubspots_message(sandbox):
         ("SELEC * FROM events", "42000"),
     ],
 )
-def test_statement_errors_have_their_sqlstate(conn, sql, state):
+def test_statement_errors_have_their_sqlstate(conn, endpoint, sql, state):
     with pytest.raises(pyodbc.Error) as caught:
         conn.cursor().execute(sql)
     assert sqlstate_of(caught.value) == state
     assert "[HubDB ODBC]" in message_of(caught.value)
-    assert DEMO_TOKEN not in message_of(caught.value)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    assert endpoint.token not in message_of(caught.value)
 
 
 def test_cannot_connect_is_08001(sandbox):
@@ -90,28 +83,30 @@ def test_connection_lost_mid_scan_is_08s01():
 NO_SCOPE_TOKEN = "pat-na1-00000000-nosc-0000-0000-000000000000"
 
 
-def test_token_without_the_hubdb_scope_is_28000_naming_the_scope(sandbox):
+def test_token_without_the_hubdb_scope_is_28000_naming_the_scope(endpoint):
     with pytest.raises(pyodbc.Error) as caught:
-        pyodbc.connect(connection_string(sandbox.url, token=NO_SCOPE_TOKEN), timeout=30)
+        pyodbc.connect(connection_string(endpoint.url, token=NO_SCOPE_TOKEN), timeout=30)
     assert sqlstate_of(caught.value) == "28000"
     assert "hubdb" in message_of(caught.value)
     assert "correlation id" in message_of(caught.value)
     assert NO_SCOPE_TOKEN not in message_of(caught.value)
 
 
-def test_the_driver_log_at_full_verbosity_holds_no_token(sandbox, tmp_path):
+def test_the_driver_log_at_full_verbosity_holds_no_token(endpoint, tmp_path):
     log = tmp_path / "driver.log"
     conn = pyodbc.connect(
-        connection_string(sandbox.url, Logfile=str(log), Verbosity=5), autocommit=True, timeout=30
+        connection_string(endpoint.url, token=endpoint.token, Logfile=str(log), Verbosity=5),
+        autocommit=True,
+        timeout=30,
     )
     conn.cursor().execute("SELECT Id FROM events").fetchall()
     with pytest.raises(pyodbc.Error):
         conn.cursor().execute("SELECT * FROM no_such_table")
     conn.close()
     with pytest.raises(pyodbc.Error):
-        pyodbc.connect(connection_string(sandbox.url, token=BAD_TOKEN, Logfile=str(log)))
+        pyodbc.connect(connection_string(endpoint.url, token=BAD_TOKEN, Logfile=str(log)))
 
     text = log.read_text(encoding="utf-8", errors="replace")
     assert "GET /cms/v3/hubdb/tables" in text
-    assert DEMO_TOKEN not in text and BAD_TOKEN not in text
+    assert endpoint.token not in text and BAD_TOKEN not in text
     assert "Bearer" not in text

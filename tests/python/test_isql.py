@@ -4,15 +4,13 @@ import subprocess
 
 import pytest
 
-from conftest import DSN
-
 
 @pytest.mark.parametrize("program", ["isql", "iusql"])
-def test_isql_shows_hubdb_rows(sandbox, program):
+def test_isql_shows_hubdb_rows(endpoint, sandbox, program):
     sql = "SELECT Id, store_name FROM store_locations ORDER BY Id LIMIT 3\n"
 
     result = subprocess.run(
-        [program, "-b", "-d|", "-v", DSN],
+        [program, "-b", "-d|", "-v", endpoint.dsn],
         input=sql,
         capture_output=True,
         text=True,
@@ -29,17 +27,21 @@ def test_isql_shows_hubdb_rows(sandbox, program):
     assert expected[0]["values"]["store_name"] in result.stdout
 
 
-def test_isql_lists_tables(sandbox):
+def test_isql_lists_tables(endpoint):
     result = subprocess.run(
-        ["isql", "-b", "-d|", "-v", DSN], input="help\n", capture_output=True, text=True, timeout=60
+        ["isql", "-b", "-d|", "-v", endpoint.dsn],
+        input="help\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "store_locations" in result.stdout
 
 
-def test_isql_reports_sqlstate_for_an_unknown_table(sandbox):
+def test_isql_reports_sqlstate_for_an_unknown_table(endpoint):
     result = subprocess.run(
-        ["isql", "-b", "-v", DSN],
+        ["isql", "-b", "-v", endpoint.dsn],
         input="SELECT * FROM nope\n",
         capture_output=True,
         text=True,
