@@ -14,14 +14,33 @@
 //! `/tables/draft`, `/tables/{tableIdOrName}`, `/tables/{tableIdOrName}/draft`,
 //! `/tables/{tableIdOrName}/rows`, `/rows/draft`, `/rows/{rowId}`, `/rows/{rowId}/draft`.
 //! An all-digit `{tableIdOrName}` is an id, anything else a name. Archived tables are hidden
-//! unless `archived=true`. Admin, with no auth: `GET /__sandbox/requests` (the request log as
-//! `[{method, path, query: [[k, v], ...], status}]`) and `DELETE /__sandbox/requests`.
+//! unless `archived=true`. Owners: `GET /crm/v3/owners` (`limit`, `after`, `email`,
+//! `archived`) and `/crm/v3/owners/{ownerId}` (`idProperty`, `archived`).
 //!
-//! Every HubDB call needs `Authorization: Bearer <token>`: a missing or unknown token gets 401
-//! `INVALID_AUTHENTICATION`, a token configured without the `hubdb` scope 403
-//! `MISSING_SCOPES`, a token past its budget (default 100 requests per rolling 10 s) 429 with
-//! `errorType: RATE_LIMIT`, `policyName: TEN_SECONDLY_ROLLING` and `category: RATE_LIMITS`,
-//! with `Retry-After` on every other 429 only.
+//! OAuth (reference §12): `GET /oauth/authorize` (consent page, or an immediate redirect
+//! with auto-approval) and `POST /oauth/authorize/decision`; `POST /oauth/v1/token` and
+//! `/oauth/v3/token` (grants `authorization_code` and `refresh_token`); `GET
+//! /oauth/v1/access-tokens/{token}`, `GET` and `DELETE /oauth/v1/refresh-tokens/{token}`;
+//! `POST /oauth/v3/token/introspect` and `/oauth/v3/token/revoke`. The v3 endpoints are
+//! also served under `/oauth/2026-03` and `/oauth/2026-09`. The demo app
+//! ([`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`]) requires `hubdb`, may get
+//! `crm.objects.owners.read`, and accepts any `http://localhost:<port>` or
+//! `http://127.0.0.1:<port>` redirect.
+//!
+//! Admin, with no auth and not logged: `GET /__sandbox/requests` (the request log as
+//! `[{method, path, query: [[k, v], ...], status}]`, codes, tokens and secrets shown as
+//! `[redacted]`), `DELETE /__sandbox/requests`, `POST /__sandbox/oauth/expire` (every
+//! access token expires now) and `POST /__sandbox/oauth/revoke` (every grant is revoked).
+//!
+//! Every HubDB and owners call needs `Authorization: Bearer <token>`, a private-app token or
+//! an OAuth access token: a missing, unknown or revoked token gets 401
+//! `INVALID_AUTHENTICATION`, an expired OAuth token 401 `EXPIRED_AUTHENTICATION`, a token
+//! without a scope the endpoint accepts 403 `MISSING_SCOPES` (HubDB: `hubdb` or the granular
+//! read scope; owners: `crm.objects.owners.read` or `automation`), a caller past its budget
+//! (default 100 requests per rolling 10 s; per private-app token, or per OAuth app and
+//! account whichever token it uses) 429 with `errorType: RATE_LIMIT`, `policyName:
+//! TEN_SECONDLY_ROLLING` and `category: RATE_LIMITS`, with `Retry-After` on every other 429
+//! only. OAuth-authorized answers carry no daily rate-limit headers (§11.3).
 //!
 //! # Row filters
 //!
@@ -57,16 +76,24 @@
 //! `events` row 82000003 has a `notes` cell of 9,990 characters. In `events`, the draft
 //! drops one published row, renames another and adds one never published; its column
 //! `livestream_url` exists only in the draft. All timestamps are fixed.
+//!
+//! Owners: six active (one a `QUEUE` with no email or user id, some with teams, one with a
+//! CJK name) and one archived, who has only `userIdIncludingInactive`. The first,
+//! Maren Olsen (user [`INSTALLING_USER_ID`]), is the user who approves every OAuth install.
 
+mod authorize;
 mod cursor;
 mod error;
 mod filter;
 mod guard;
 mod model;
+mod oauth;
+mod owners;
 mod query;
 mod render;
 mod seed;
 mod server;
+mod token;
 mod values;
 
 use std::sync::Arc;
@@ -76,12 +103,18 @@ use serde::Serialize;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use oauth::{
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_HUB_DOMAIN, DEMO_OPTIONAL_SCOPES, DEMO_PORTAL_ID,
+    DEMO_REQUIRED_SCOPES, INSTALLING_USER, INSTALLING_USER_ID, OAuthApp, OAuthConfig,
+};
 pub use seed::{Seed, SeedError};
+pub use server::REDACTED;
 
-/// A private-app token every sandbox accepts, with the `hubdb` scope.
+/// A private-app token every sandbox accepts, with the `hubdb` and `crm.objects.owners.read`
+/// scopes.
 pub const DEMO_TOKEN: &str = "pat-na1-00000000-demo-0000-0000-000000000000";
 
-/// A private-app token every sandbox knows but without the `hubdb` scope: calls get 403
+/// A private-app token every sandbox knows but without any scope: calls get 403
 /// `MISSING_SCOPES`.
 pub const NO_SCOPE_TOKEN: &str = "pat-na1-00000000-nosc-0000-0000-000000000000";
 
@@ -90,16 +123,19 @@ pub const NO_SCOPE_TOKEN: &str = "pat-na1-00000000-nosc-0000-0000-000000000000";
 pub struct SandboxConfig {
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
-    /// Accepted tokens with the `hubdb` scope, besides [`DEMO_TOKEN`].
+    /// Accepted private-app tokens with the scopes of [`DEMO_TOKEN`], besides it.
     pub tokens: Vec<String>,
-    /// Known tokens without the `hubdb` scope, besides [`NO_SCOPE_TOKEN`].
+    /// Known private-app tokens without any scope, besides [`NO_SCOPE_TOKEN`].
     pub tokens_without_scope: Vec<String>,
     pub seed: Seed,
-    /// Delay added to every HubDB call (not to the admin endpoints).
+    /// Delay added to every HubDB and owners call (not to the OAuth or admin endpoints).
     pub latency: Duration,
-    /// Requests per token per window; 0 means no limit.
+    /// Requests per window per private-app token, or per OAuth app and account; 0 means no
+    /// limit.
     pub rate_limit: u32,
     pub rate_window: Duration,
+    /// OAuth apps, consent and token lifetimes.
+    pub oauth: OAuthConfig,
 }
 
 impl Default for SandboxConfig {
@@ -113,6 +149,7 @@ impl Default for SandboxConfig {
             latency: Duration::ZERO,
             rate_limit: 100,
             rate_window: Duration::from_secs(10),
+            oauth: OAuthConfig::default(),
         }
     }
 }
@@ -172,6 +209,18 @@ impl RunningSandbox {
 
     pub fn clear_requests(&self) {
         self.state.clear_requests();
+    }
+
+    /// Makes every live OAuth access token expire now (as `POST /__sandbox/oauth/expire`);
+    /// returns how many did.
+    pub fn expire_oauth_tokens(&self) -> usize {
+        self.state.oauth.expire_access_tokens()
+    }
+
+    /// Revokes every OAuth grant (as `POST /__sandbox/oauth/revoke`); returns how many were
+    /// live.
+    pub fn revoke_oauth_grants(&self) -> usize {
+        self.state.oauth.revoke_all()
     }
 
     /// Stops accepting connections and waits (at most 5 s) for open ones to finish.

@@ -1,5 +1,8 @@
 //! `hubdb-sandbox [--port N] [--token T]... [--token-without-scope T]... [--seed FILE]
-//! [--latency-ms N] [--rate-limit N] [--rate-window-ms N]`
+//! [--latency-ms N] [--rate-limit N] [--rate-window-ms N] [--oauth-client ID:SECRET[:URI]]...
+//! [--oauth-auto-approve] [--oauth-deny-without-redirect] [--oauth-drop-optional-scopes]
+//! [--oauth-rotate-refresh-tokens] [--oauth-code-lifetime-secs N]
+//! [--oauth-token-lifetime-secs N]`
 //!
 //! Prints the base URL (`http://127.0.0.1:PORT`) as the first line of stdout, then serves
 //! until SIGINT or SIGTERM.
@@ -8,10 +11,14 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use hubdb_sandbox::{DEMO_TOKEN, SandboxConfig, Seed, start};
+use hubdb_sandbox::{DEMO_CLIENT_ID, DEMO_TOKEN, OAuthApp, SandboxConfig, Seed, start};
 
 const USAGE: &str = "usage: hubdb-sandbox [--port N] [--token T]... [--token-without-scope T]... \
-                     [--seed FILE] [--latency-ms N] [--rate-limit N] [--rate-window-ms N]";
+                     [--seed FILE] [--latency-ms N] [--rate-limit N] [--rate-window-ms N] \
+                     [--oauth-client ID:SECRET[:REDIRECT_URI]]... [--oauth-auto-approve] \
+                     [--oauth-deny-without-redirect] [--oauth-drop-optional-scopes] \
+                     [--oauth-rotate-refresh-tokens] [--oauth-code-lifetime-secs N] \
+                     [--oauth-token-lifetime-secs N]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -31,7 +38,10 @@ async fn main() -> ExitCode {
     };
     println!("{}", sandbox.base_url());
     let _ = std::io::stdout().flush();
-    eprintln!("hubdb-sandbox: serving HubDB v3; demo token {DEMO_TOKEN}");
+    eprintln!(
+        "hubdb-sandbox: serving HubDB v3; demo token {DEMO_TOKEN}; demo OAuth client id \
+         {DEMO_CLIENT_ID}"
+    );
     wait_for_signal().await;
     sandbox.shutdown().await;
     ExitCode::SUCCESS
@@ -42,6 +52,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<SandboxConfig, S
     while let Some(flag) = args.next() {
         if flag == "--help" || flag == "-h" {
             return Err("help requested".into());
+        }
+        if switch(&mut config, &flag) {
+            continue;
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
@@ -54,10 +67,31 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<SandboxConfig, S
             "--rate-window-ms" => {
                 config.rate_window = Duration::from_millis(number(&flag, &value)?)
             }
+            "--oauth-client" => config.oauth.apps.push(OAuthApp::parse_option(&value)?),
+            "--oauth-code-lifetime-secs" => {
+                config.oauth.code_lifetime = Duration::from_secs(number(&flag, &value)?)
+            }
+            "--oauth-token-lifetime-secs" => {
+                config.oauth.token_lifetime = Duration::from_secs(number(&flag, &value)?)
+            }
             _ => return Err(format!("unknown option {flag}")),
         }
     }
     Ok(config)
+}
+
+/// The options without a value; true when `flag` was one.
+fn switch(config: &mut SandboxConfig, flag: &str) -> bool {
+    let oauth = &mut config.oauth;
+    let setting = match flag {
+        "--oauth-auto-approve" => &mut oauth.auto_approve,
+        "--oauth-deny-without-redirect" => &mut oauth.deny_without_redirect,
+        "--oauth-drop-optional-scopes" => &mut oauth.drop_optional_scopes,
+        "--oauth-rotate-refresh-tokens" => &mut oauth.rotate_refresh_tokens,
+        _ => return false,
+    };
+    *setting = true;
+    true
 }
 
 fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
@@ -116,6 +150,30 @@ mod tests {
             (config.rate_limit, config.rate_window),
             (7, Duration::from_secs(2))
         );
+    }
+
+    #[test]
+    fn oauth_options_fill_the_oauth_configuration() {
+        let config = parse_args(args(&[
+            "--oauth-auto-approve",
+            "--oauth-client",
+            "app:secret:http://127.0.0.1:9000/cb",
+            "--oauth-rotate-refresh-tokens",
+            "--oauth-token-lifetime-secs",
+            "60",
+            "--oauth-code-lifetime-secs",
+            "5",
+        ]))
+        .unwrap();
+        let oauth = config.oauth;
+        assert!(oauth.auto_approve && oauth.rotate_refresh_tokens);
+        assert!(!oauth.deny_without_redirect && !oauth.drop_optional_scopes);
+        assert_eq!(oauth.apps[0].redirect_uris, ["http://127.0.0.1:9000/cb"]);
+        assert_eq!(
+            (oauth.token_lifetime, oauth.code_lifetime),
+            (Duration::from_secs(60), Duration::from_secs(5))
+        );
+        assert!(parse_args(args(&["--oauth-client", "no-secret"])).is_err());
     }
 
     #[test]

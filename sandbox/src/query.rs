@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
+use axum::http::{HeaderMap, header};
 use serde_json::{Value, json};
 
 use crate::cursor;
@@ -34,6 +35,21 @@ pub fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
     url::form_urlencoded::parse(raw.as_bytes())
         .into_owned()
         .collect()
+}
+
+/// Fields of an `application/x-www-form-urlencoded` body. A body of any other type has no
+/// fields, as for a server that reads form parameters only: the OAuth endpoints take forms
+/// (reference/hubdb-api.md §12.2), and a client sending JSON must see them missing.
+pub fn parse_form(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if !media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Vec::new();
+    }
+    url::form_urlencoded::parse(body).into_owned().collect()
 }
 
 fn values<'a>(pairs: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {

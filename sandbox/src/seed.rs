@@ -1,6 +1,6 @@
 //! Seed files: the tables a sandbox starts with.
 //!
-//! A seed is JSON: `{"tables": [...]}`. Each table gives its `id`, `name`, `label`, times
+//! A seed is JSON: `{"tables": [...], "owners": [...]}` (`owners` optional). Each table gives its `id`, `name`, `label`, times
 //! (`createdAt`, `updatedAt`, `publishedAt`: RFC 3339; no `publishedAt` means the table was
 //! never published), flags (`archived`, `useForPages`, ...), `columns` and `rows` of the
 //! published version (or of the draft, for a never-published table), and optionally a
@@ -9,6 +9,8 @@
 //! `values` keyed by column name, in the forms HubDB accepts on write plus readable ones
 //! (ISO dates, option names). Large tables are described by `generate` instead of rows:
 //! `{"count": N, "firstRowId": ID, "values": {column: generator}}`, see [`Generator`].
+//! Owners are written as `GET /crm/v3/owners` returns them (`PublicOwner` of
+//! `crm-owners-v3.json`), with a numeric `id`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,6 +19,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::model::{Column, ColumnType, Row, SelectOption, Store, Table, Version};
+use crate::owners::{Owner, OwnerKind, Team};
 use crate::values::{parse_cell, parse_time};
 
 /// The demo account: see the crate documentation for its tables.
@@ -36,12 +39,15 @@ pub enum SeedError {
     Json(#[from] serde_json::Error),
     #[error("seed table {table}: {message}")]
     Invalid { table: String, message: String },
+    #[error("seed owner {id}: {message}")]
+    InvalidOwner { id: u32, message: String },
 }
 
 /// The tables a sandbox is loaded with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Seed {
     pub(crate) store: Store,
+    pub(crate) owners: Vec<Owner>,
 }
 
 impl Seed {
@@ -66,8 +72,14 @@ impl Seed {
             .into_iter()
             .map(build_table)
             .collect::<Result<_, _>>()?;
+        let owners = file
+            .owners
+            .into_iter()
+            .map(build_owner)
+            .collect::<Result<_, _>>()?;
         Ok(Seed {
             store: Store { tables },
+            owners,
         })
     }
 
@@ -81,6 +93,35 @@ impl Seed {
 #[serde(deny_unknown_fields)]
 struct SeedFile {
     tables: Vec<SeedTable>,
+    #[serde(default)]
+    owners: Vec<SeedOwner>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SeedOwner {
+    id: u32,
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    user_id: Option<u32>,
+    user_id_including_inactive: Option<u32>,
+    created_at: String,
+    updated_at: Option<String>,
+    #[serde(default)]
+    archived: bool,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    teams: Vec<SeedTeam>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedTeam {
+    id: String,
+    name: String,
+    primary: bool,
 }
 
 #[derive(Deserialize)]
@@ -242,6 +283,35 @@ fn build_draft(
         columns,
         rows,
         updated_at,
+    })
+}
+
+fn build_owner(seed: SeedOwner) -> Result<Owner, SeedError> {
+    let invalid = |message: String| SeedError::InvalidOwner {
+        id: seed.id,
+        message,
+    };
+    let kind = OwnerKind::parse(&seed.kind)
+        .ok_or_else(|| invalid(format!("type must be PERSON or QUEUE, got {}", seed.kind)))?;
+    let created_at = time(&seed.created_at).map_err(invalid)?;
+    let updated_at = optional_time(&seed.updated_at, created_at).map_err(invalid)?;
+    let teams = seed.teams.into_iter().map(|team| Team {
+        id: team.id,
+        name: team.name,
+        primary: team.primary,
+    });
+    Ok(Owner {
+        id: seed.id,
+        email: seed.email,
+        first_name: seed.first_name,
+        last_name: seed.last_name,
+        user_id: seed.user_id,
+        user_id_including_inactive: seed.user_id_including_inactive,
+        created_at,
+        updated_at,
+        archived: seed.archived,
+        kind,
+        teams: teams.collect(),
     })
 }
 

@@ -1,4 +1,5 @@
-//! The HTTP server: routes of HubDB v3, the admin request log, start and shutdown.
+//! The HTTP server: routes of HubDB v3, OAuth and owners, the request log (with secrets
+//! redacted) and the admin endpoints.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, RwLock};
@@ -9,23 +10,50 @@ use axum::http::StatusCode;
 use axum::http::Uri;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use serde_json::Value;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
 
 use crate::error::{ApiError, CORRELATION_HEADER, json_response, new_correlation_id, set_header};
-use crate::guard::{RateLimiter, Tokens, guard};
+use crate::guard::{Guarded, OWNERS_READ, ROWS_READ, RateLimiter, TABLES_READ, Tokens, guard};
 use crate::model::{Store, Table, Version};
+use crate::oauth::OAuthState;
+use crate::owners::{self, Owner};
 use crate::query::{list_rows, list_tables, parse_query, wants_archived};
 use crate::render::{row_json, table_json};
-use crate::{DEMO_TOKEN, LoggedRequest, NO_SCOPE_TOKEN, SandboxConfig};
+use crate::{DEMO_TOKEN, LoggedRequest, NO_SCOPE_TOKEN, SandboxConfig, authorize, token};
 
 /// The path prefixes HubDB v3 is served under: the versioned one the driver uses, and the
 /// date-versioned copy with identical behaviour (§1, §15).
 const PREFIXES: [&str; 2] = ["/cms/v3/hubdb", "/cms/hubdb/2026-03"];
 
+/// The token endpoint generations that share v3's behaviour: v3 and the date-versioned
+/// copies (§12.2).
+const OAUTH_V3_PREFIXES: [&str; 3] = ["/oauth/v3", "/oauth/2026-03", "/oauth/2026-09"];
+
+/// Query parameters whose values the request log never shows: codes, tokens and secrets
+/// (v1's token endpoint takes some in the query, §12.2; `hapikey` was a secret too, §2.1).
+const SECRET_PARAMETERS: [&str; 8] = [
+    "code",
+    "client_secret",
+    "refresh_token",
+    "access_token",
+    "token",
+    "client_assertion",
+    "code_verifier",
+    "hapikey",
+];
+
+/// Paths that end in a token (v1 token information, §12.3): logged without it.
+const TOKEN_PATHS: [&str; 2] = ["/oauth/v1/access-tokens/", "/oauth/v1/refresh-tokens/"];
+
+/// What the log shows instead of a secret.
+pub const REDACTED: &str = "[redacted]";
+
 pub struct AppState {
     pub store: RwLock<Store>,
+    pub owners: Vec<Owner>,
     pub tokens: Tokens,
+    pub oauth: OAuthState,
     pub limiter: RateLimiter,
     pub latency: std::time::Duration,
     pub log: Mutex<Vec<LoggedRequest>>,
@@ -40,10 +68,12 @@ impl AppState {
         without_scope.insert(NO_SCOPE_TOKEN.to_string());
         AppState {
             store: RwLock::new(config.seed.store),
+            owners: config.seed.owners,
             tokens: Tokens {
                 full,
                 without_scope,
             },
+            oauth: OAuthState::new(config.oauth),
             limiter: RateLimiter::new(config.rate_limit, config.rate_window),
             latency: config.latency,
             log: Mutex::new(Vec::new()),
@@ -70,18 +100,44 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fold(Router::new(), |app, prefix| {
             app.merge(hubdb_routes(prefix, state.clone()))
         })
+        .merge(oauth_routes())
+        .merge(owners_routes(state.clone()))
         .fallback(not_found_route)
         .layer(middleware::from_fn_with_state(state.clone(), log_requests))
         .route(
             "/__sandbox/requests",
             get(admin_requests).delete(admin_clear_requests),
         )
+        .route("/__sandbox/oauth/expire", post(admin_expire_tokens))
+        .route("/__sandbox/oauth/revoke", post(admin_revoke_grants))
         .with_state(state)
 }
 
 type AppStateRef = State<Arc<AppState>>;
 
+fn guarded(state: &Arc<AppState>, scopes: &'static [&'static str]) -> Guarded {
+    Guarded {
+        state: state.clone(),
+        scopes,
+    }
+}
+
+/// Table and row reads, each guarded by the scopes HubSpot accepts for it (§2.3).
 fn hubdb_routes(prefix: &str, state: Arc<AppState>) -> Router<Arc<AppState>> {
+    table_routes(prefix)
+        .route_layer(middleware::from_fn_with_state(
+            guarded(&state, TABLES_READ),
+            guard,
+        ))
+        .merge(
+            row_routes(prefix).route_layer(middleware::from_fn_with_state(
+                guarded(&state, ROWS_READ),
+                guard,
+            )),
+        )
+}
+
+fn table_routes(prefix: &str) -> Router<Arc<AppState>> {
     let at = |path: &str| format!("{prefix}{path}");
     Router::new()
         .route(
@@ -100,6 +156,11 @@ fn hubdb_routes(prefix: &str, state: Arc<AppState>) -> Router<Arc<AppState>> {
             &at("/tables/{table}/draft"),
             get(|s: AppStateRef, p: Path<String>, q: RawQuery| table(s, p, q, true)),
         )
+}
+
+fn row_routes(prefix: &str) -> Router<Arc<AppState>> {
+    let at = |path: &str| format!("{prefix}{path}");
+    Router::new()
         .route(
             &at("/tables/{table}/rows"),
             get(|s: AppStateRef, p: Path<String>, q: RawQuery, u: Uri| rows(s, p, q, u, false)),
@@ -116,12 +177,46 @@ fn hubdb_routes(prefix: &str, state: Arc<AppState>) -> Router<Arc<AppState>> {
             &at("/tables/{table}/rows/{row}/draft"),
             get(|s: AppStateRef, p: RowPath, q: RawQuery| row(s, p, q, true)),
         )
-        .route_layer(middleware::from_fn_with_state(state, guard))
+}
+
+/// The consent page and the token endpoints: no bearer token, no rate limit.
+fn oauth_routes() -> Router<Arc<AppState>> {
+    let app = Router::new()
+        .route("/oauth/authorize", get(authorize::authorize))
+        .route(authorize::DECISION_PATH, post(authorize::decide))
+        .route("/oauth/v1/token", post(token::token_v1))
+        .route(
+            "/oauth/v1/access-tokens/{token}",
+            get(token::access_token_info),
+        )
+        .route(
+            "/oauth/v1/refresh-tokens/{token}",
+            get(token::refresh_token_info).delete(token::delete_refresh_token),
+        );
+    OAUTH_V3_PREFIXES.iter().fold(app, |app, prefix| {
+        app.route(&format!("{prefix}/token"), post(token::token_v3))
+            .route(
+                &format!("{prefix}/token/introspect"),
+                post(token::introspect),
+            )
+            .route(&format!("{prefix}/token/revoke"), post(token::revoke))
+    })
+}
+
+fn owners_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/crm/v3/owners", get(owners::list))
+        .route("/crm/v3/owners/{owner}", get(owners::one))
+        .route_layer(middleware::from_fn_with_state(
+            guarded(&state, OWNERS_READ),
+            guard,
+        ))
 }
 
 type RowPath = Path<(String, String)>;
 
-fn ok(body: &Value) -> Response {
+/// A 200 with a JSON body and a correlation id.
+pub fn ok(body: &Value) -> Response {
     let mut response = json_response(StatusCode::OK, body);
     set_header(
         &mut response,
@@ -225,15 +320,17 @@ fn with_rows_served(mut response: Response, rows: usize) -> Response {
     response
 }
 
-/// Records method, path, decoded query and status of every request but the admin ones.
+/// Records method, path, decoded query and status of every request but the admin ones, with
+/// secrets redacted. Bodies are never recorded, so form fields of the token endpoints stay
+/// out of the log.
 async fn log_requests(
     State(state): State<Arc<AppState>>,
     request: Request,
     next: Next,
 ) -> Response {
     let method = request.method().to_string();
-    let path = request.uri().path().to_string();
-    let query = parse_query(request.uri().query());
+    let path = redact_path(request.uri().path());
+    let query = redact_query(parse_query(request.uri().query()));
     let response = next.run(request).await;
     let entry = LoggedRequest {
         method,
@@ -250,6 +347,26 @@ async fn log_requests(
     response
 }
 
+fn redact_path(path: &str) -> String {
+    for prefix in TOKEN_PATHS {
+        if path.len() > prefix.len() && path.starts_with(prefix) {
+            return format!("{prefix}{REDACTED}");
+        }
+    }
+    path.to_string()
+}
+
+fn redact_query(pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    pairs
+        .into_iter()
+        .map(|(key, value)| {
+            let secret = SECRET_PARAMETERS.contains(&key.as_str()) && !value.is_empty();
+            let value = if secret { REDACTED.to_string() } else { value };
+            (key, value)
+        })
+        .collect()
+}
+
 async fn admin_requests(State(state): State<Arc<AppState>>) -> Response {
     let body = serde_json::to_value(state.requests()).unwrap_or(Value::Null);
     json_response(StatusCode::OK, &body)
@@ -258,4 +375,41 @@ async fn admin_requests(State(state): State<Arc<AppState>>) -> Response {
 async fn admin_clear_requests(State(state): State<Arc<AppState>>) -> Response {
     state.clear_requests();
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /__sandbox/oauth/expire`: every live OAuth access token expires now, so a test sees
+/// `EXPIRED_AUTHENTICATION` without waiting 30 minutes.
+async fn admin_expire_tokens(State(state): State<Arc<AppState>>) -> Response {
+    let expired = state.oauth.expire_access_tokens();
+    json_response(StatusCode::OK, &json!({"expired": expired}))
+}
+
+/// `POST /__sandbox/oauth/revoke`: every grant is revoked, as when each install is removed;
+/// refresh then answers `BAD_REFRESH_TOKEN` and the access tokens 401.
+async fn admin_revoke_grants(State(state): State<Arc<AppState>>) -> Response {
+    let revoked = state.oauth.revoke_all();
+    json_response(StatusCode::OK, &json!({"revoked": revoked}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_from_logged_paths_and_queries() {
+        assert_eq!(
+            redact_path("/oauth/v1/refresh-tokens/na1-abcd"),
+            "/oauth/v1/refresh-tokens/[redacted]"
+        );
+        assert_eq!(redact_path("/oauth/v1/token"), "/oauth/v1/token");
+        let pairs = vec![
+            ("client_secret".to_string(), "s3cret".to_string()),
+            ("client_id".to_string(), "abc".to_string()),
+            ("code".to_string(), String::new()),
+        ];
+        let logged = redact_query(pairs);
+        assert_eq!(logged[0].1, REDACTED);
+        assert_eq!(logged[1].1, "abc");
+        assert_eq!(logged[2].1, "");
+    }
 }

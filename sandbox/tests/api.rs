@@ -171,7 +171,14 @@ async fn a_token_without_the_hubdb_scope_gets_403_missing_scopes() {
     assert_error(&reply, 403, "MISSING_SCOPES");
     assert_eq!(
         reply.body["errors"][0]["context"]["requiredScopes"],
-        json!(["hubdb"])
+        json!(["hubdb", "hubdb.rows.read"]),
+        "the scopes any one of which would do (reference §2.3)"
+    );
+    let tables = format!("{}{HUBDB}/tables", sandbox.base_url());
+    let reply = get_as(&client(), &tables, Some(NO_SCOPE_TOKEN)).await;
+    assert_eq!(
+        reply.body["errors"][0]["context"]["requiredScopes"],
+        json!(["hubdb", "hubdb.tables.read"])
     );
     assert_eq!(
         reply.body["links"]["scopes"],
