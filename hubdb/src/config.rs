@@ -1,9 +1,11 @@
 //! How a [`crate::Client`] reaches HubSpot: base URL, token, timeout and retry budget.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::Secret;
+use crate::credential::Credential;
 use crate::limiter::RateBudget;
 
 /// HubSpot's public API host (reference §1).
@@ -16,6 +18,8 @@ pub struct ClientConfig {
     pub base_url: String,
     /// Sent as `Authorization: Bearer` (reference §2.1); an empty token sends no header.
     pub token: Secret,
+    /// Where tokens come from when they change (OAuth, §12): used instead of `token`.
+    pub credential: Option<Arc<dyn Credential>>,
     /// Whole-request limit: connecting, sending and reading the body.
     pub timeout: std::time::Duration,
     /// Retries after the first attempt, for 429 and, on reads, 5xx and dropped connections.
@@ -42,6 +46,7 @@ impl ClientConfig {
         Self {
             base_url: base_url.into(),
             token,
+            credential: None,
             timeout: Duration::from_secs(60),
             max_retries: 6,
             rate_limit_backoff: Duration::from_secs(1),
@@ -64,6 +69,7 @@ impl fmt::Debug for ClientConfig {
         f.debug_struct("ClientConfig")
             .field("base_url", &self.base_url)
             .field("token", &self.token)
+            .field("credential", &self.credential.as_ref().map(|c| c.key()))
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
             .field("rate_limit_backoff", &self.rate_limit_backoff)

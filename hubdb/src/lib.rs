@@ -15,14 +15,19 @@
 //! - writes (row create/update/replace/delete, publish, reset) change the draft table and are
 //!   retried only after a 429, which HubSpot sends before carrying a request out;
 //! - TLS is rustls with the `ring` provider and the platform's trust store;
-//! - secrets live in [`Secret`], which prints redacted; errors never carry one.
+//! - secrets live in [`Secret`], which prints redacted; errors never carry one;
+//! - the account's CRM owners (`GET /crm/v3/owners`) are listed by the same transport,
+//!   active and archived owners apart, as the endpoint serves them (`owners`).
 
 mod client;
 mod config;
+mod credential;
 mod error;
 mod http;
 mod limiter;
 mod model;
+pub mod oauth;
+mod owners;
 mod paging;
 mod query;
 mod retry;
@@ -32,9 +37,11 @@ mod writes;
 
 pub use client::{Client, count_query};
 pub use config::{ClientConfig, DEFAULT_BASE_URL};
+pub use credential::{Credential, StaticToken};
 pub use error::{Error, ErrorKind};
 pub use limiter::RateBudget;
 pub use model::*;
+pub use owners::{DEFAULT_OWNER_PAGE_SIZE, OWNERS_PATH, Owner, OwnerQuery, Team};
 pub use paging::ScanOptions;
 pub use query::MAX_PAGE_SIZE;
 pub use secret::Secret;

@@ -6,15 +6,11 @@
 //! its turns from one [`Limiter`], and waits for a free slot instead of provoking 429s.
 //! 429s still happen when other processes spend the same budget; the retry policy handles them.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::time::Instant;
-
-use crate::Secret;
 
 /// At most `requests` requests in any rolling `window`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -39,9 +35,8 @@ pub struct Limiter {
     sent: Mutex<VecDeque<Instant>>,
 }
 
-/// Limiters by base URL, token digest and budget. The token is hashed, so the registry holds
-/// no credential.
-type Registry = Mutex<HashMap<(String, u64, RateBudget), Arc<Limiter>>>;
+/// Limiters by base URL, credential key and budget; the key holds no secret.
+type Registry = Mutex<HashMap<(String, String, RateBudget), Arc<Limiter>>>;
 
 impl Limiter {
     pub fn new(budget: RateBudget) -> Self {
@@ -51,12 +46,13 @@ impl Limiter {
         }
     }
 
-    /// The limiter every client of this base URL and token shares in this process.
-    pub fn shared(base_url: &str, token: &Secret, budget: RateBudget) -> Arc<Limiter> {
+    /// The limiter every client of this base URL and credential shares in this process
+    /// (B16: the budget belongs to the account's app, not to a client object): the one of
+    /// base URL and credential (`Credential::key`, which holds no
+    /// secret), made on first use.
+    pub fn shared(base_url: &str, credential_key: &str, budget: RateBudget) -> Arc<Limiter> {
         static REGISTRY: OnceLock<Registry> = OnceLock::new();
-        let mut hasher = DefaultHasher::new();
-        token.expose().hash(&mut hasher);
-        let key = (base_url.to_string(), hasher.finish(), budget);
+        let key = (base_url.to_string(), credential_key.to_string(), budget);
         let mut registry = REGISTRY
             .get_or_init(Registry::default)
             .lock()
@@ -135,10 +131,9 @@ mod tests {
 
     #[test]
     fn clients_of_one_credential_share_a_limiter_and_others_do_not() {
-        let token = Secret::new("pat-na1-shared");
-        let one = Limiter::shared("http://h", &token, budget(5, 10));
-        let two = Limiter::shared("http://h", &token, budget(5, 10));
-        let other = Limiter::shared("http://h", &Secret::new("pat-na1-other"), budget(5, 10));
+        let one = Limiter::shared("http://h", "token#1", budget(5, 10));
+        let two = Limiter::shared("http://h", "token#1", budget(5, 10));
+        let other = Limiter::shared("http://h", "token#2", budget(5, 10));
         assert!(Arc::ptr_eq(&one, &two));
         assert!(!Arc::ptr_eq(&one, &other));
     }
