@@ -1,6 +1,6 @@
 //! The `HubDB` catalog as DataFusion sees it: schemas `Published` and `Draft`, whose tables
-//! come from the metadata cache (DESIGN "Catalog and schemas"), and `sys`, the system
-//! tables (`system_tables`).
+//! come from the metadata cache (DESIGN "Catalog and schemas"); `sys`, the system
+//! tables (`system_tables`); and `CRM`, the owners view (`owners`).
 
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use hubdb::Version;
 
 use crate::layout::{TableLayout, schema_name};
 use crate::metadata::{Metadata, version_of_schema};
+use crate::owners::{CRM_SCHEMA, CrmSchema, is_crm_schema};
 use crate::scan::{HubDbTable, ScanSettings};
 use crate::system_tables::{SYSTEM_SCHEMA, SystemSchema};
 
@@ -40,6 +41,7 @@ impl CatalogProvider for HubDbCatalog {
             schema_name(Version::Published).to_string(),
             schema_name(Version::Draft).to_string(),
             SYSTEM_SCHEMA.to_string(),
+            CRM_SCHEMA.to_string(),
         ]
     }
 
@@ -47,6 +49,10 @@ impl CatalogProvider for HubDbCatalog {
         if name.eq_ignore_ascii_case(SYSTEM_SCHEMA) {
             let metadata = Arc::clone(&self.metadata);
             return Some(Arc::new(SystemSchema::new(metadata)));
+        }
+        if is_crm_schema(name) {
+            let source = Arc::clone(self.metadata.source());
+            return Some(Arc::new(CrmSchema::new(source, self.settings.pushdown)));
         }
         let version = version_of_schema(name)?;
         Some(Arc::new(HubDbSchema {

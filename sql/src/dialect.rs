@@ -7,6 +7,8 @@
 //! literals; `{oj ...}` loses its braces; `{escape 'c'}` becomes LIKE's ESCAPE;
 //! `{call p(...)}` becomes `CALL p(...)`, which the engine routes to the procedure registry.
 
+use std::ops::ControlFlow;
+
 use datafusion::sql::sqlparser::ast::Statement;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -37,6 +39,7 @@ pub(crate) fn parse(sql: &str) -> Result<Parsed, SqlError> {
         1 => {
             let mut statement = statements.remove(0);
             rewrite_functions(&mut statement)?;
+            backslash_escapes(&mut statement);
             Ok(Parsed {
                 statement,
                 param_count,
@@ -47,6 +50,61 @@ pub(crate) fn parse(sql: &str) -> Result<Parsed, SqlError> {
             "syntax error: one statement expected, found {n}"
         ))),
     }
+}
+
+/// `LIKE p ESCAPE 'c'` (and `{escape 'c'}`) for any character `c`: DataFusion takes only the
+/// backslash, so a literal pattern is rewritten to use it — `c` followed by a character
+/// becomes `\` and that character, and a backslash of its own becomes `\\`, a literal
+/// backslash. A pattern that is not a literal keeps its escape, which DataFusion then
+/// refuses with a clear message.
+fn backslash_escapes(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{Expr, Value, visit_expressions_mut};
+    let _ = visit_expressions_mut(statement, |expr| {
+        let (pattern, escape_char) = match expr {
+            Expr::Like {
+                pattern,
+                escape_char,
+                ..
+            }
+            | Expr::ILike {
+                pattern,
+                escape_char,
+                ..
+            } => (pattern, escape_char),
+            _ => return ControlFlow::<()>::Continue(()),
+        };
+        let escape = match escape_char.as_ref().map(|e| &e.value) {
+            Some(Value::SingleQuotedString(e)) if e.chars().count() == 1 && e != "\\" => {
+                e.chars().next().unwrap_or('\\')
+            }
+            _ => return ControlFlow::Continue(()),
+        };
+        let Expr::Value(value) = pattern.as_mut() else {
+            return ControlFlow::Continue(());
+        };
+        let Value::SingleQuotedString(text) = &value.value else {
+            return ControlFlow::Continue(());
+        };
+        let mut rewritten = String::with_capacity(text.len() + 2);
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c == escape {
+                rewritten.push('\\');
+                if let Some(next) = chars.next() {
+                    rewritten.push(next);
+                }
+            } else if c == '\\' {
+                rewritten.push_str("\\\\");
+            } else {
+                rewritten.push(c);
+            }
+        }
+        value.value = Value::SingleQuotedString(rewritten);
+        if let Some(escape_char) = escape_char.as_mut() {
+            escape_char.value = Value::SingleQuotedString("\\".to_string());
+        }
+        ControlFlow::Continue(())
+    });
 }
 
 /// `[name]` (Access, SQL Server, Excel's query builder) becomes `"name"`. A `[` directly

@@ -190,6 +190,61 @@ async fn b31_escapes_from_tableau_run() {
 }
 
 #[tokio::test]
+async fn qualified_wildcards_and_aliases_named_like_columns() {
+    let (engine, _) = engine();
+    let all = rows(&engine, "SELECT * FROM products ORDER BY Id", &[]).await;
+    for sql in [
+        "SELECT products.* FROM products ORDER BY Id",
+        "SELECT PRODUCTS.* FROM Products ORDER BY Id",
+        "SELECT \"products\".* FROM products ORDER BY Id",
+    ] {
+        assert_eq!(rows(&engine, sql, &[]).await, all, "{sql}");
+    }
+    // The select list's names come before the table's in ORDER BY.
+    let result = rows(
+        &engine,
+        "SELECT price AS Id FROM products WHERE price IS NOT NULL ORDER BY Id DESC",
+        &[],
+    )
+    .await;
+    assert_eq!(result, [["30.0"], ["12.75"], ["5.0"], ["-2.5"]]);
+}
+
+#[tokio::test]
+async fn like_escapes_any_character() {
+    let (engine, _) = engine();
+    // Names: "Hammer Pro", "saw", "Teddy 🧸", "pro drill, cordless", and one not a string.
+    for (sql, expected) in [
+        (
+            "SELECT Id FROM products WHERE name LIKE 'pro!%%' ESCAPE '!' ORDER BY Id",
+            vec![],
+        ),
+        (
+            "SELECT Id FROM products WHERE name LIKE '%, c%' {escape '!'} ORDER BY Id",
+            vec![["104"]],
+        ),
+        (
+            "SELECT Id FROM products WHERE name LIKE 'sa_' ESCAPE '#' ORDER BY Id",
+            vec![["102"]],
+        ),
+        (
+            "SELECT Id FROM products WHERE name LIKE 'sa#_' ESCAPE '#' ORDER BY Id",
+            vec![],
+        ),
+        (
+            "SELECT Id FROM products WHERE name LIKE 'Hammer##%' ESCAPE '#' ORDER BY Id",
+            vec![],
+        ),
+        (
+            "SELECT Id FROM products WHERE name ILIKE 'HAMMER%' ESCAPE '!' ORDER BY Id",
+            vec![["101"]],
+        ),
+    ] {
+        assert_eq!(rows(&engine, sql, &[]).await, expected, "{sql}");
+    }
+}
+
+#[tokio::test]
 async fn quoted_identifiers_top_and_qualified_names() {
     let (engine, _) = engine();
     for sql in [
@@ -231,6 +286,7 @@ async fn system_tables_are_queryable_like_tables() {
     assert_eq!(
         result,
         [
+            ["CRM", "Owners", "VIEW"],
             ["Draft", "draft_only", "TABLE"],
             ["Draft", "products", "TABLE"],
             ["Published", "big_table", "VIEW"],
@@ -260,7 +316,10 @@ async fn system_tables_are_queryable_like_tables() {
         &[],
     )
     .await;
-    assert_eq!(result, [["big_table", "9"], ["products", "15"]]);
+    assert_eq!(
+        result,
+        [["Owners", "12"], ["big_table", "9"], ["products", "15"]]
+    );
     assert!(fake.queries().is_empty(), "system tables read no rows");
 }
 

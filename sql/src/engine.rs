@@ -40,6 +40,8 @@ pub struct EngineOptions {
     pub pushdown: PushdownOptions,
     /// Pages of one scan fetched at once once its total is known; 1 reads page by page.
     pub pages_in_flight: usize,
+    /// The OAuth app (and browser timeout) the OAuth procedures act for (`AuthScheme=OAuth`).
+    pub oauth: Option<hubdb::oauth::OAuthSettings>,
 }
 
 impl Default for EngineOptions {
@@ -48,6 +50,7 @@ impl Default for EngineOptions {
             metadata_ttl: Duration::from_secs(60),
             pushdown: PushdownOptions::default(),
             pages_in_flight: hubdb::ScanOptions::default().pages_in_flight,
+            oauth: None,
         }
     }
 }
@@ -88,7 +91,14 @@ pub struct Prepared {
     pub param_count: usize,
     /// The SQL type each marker takes from its context; `None` where nothing fixes it.
     pub param_types: Vec<Option<SqlType>>,
-    plan: LogicalPlan,
+    body: Body,
+}
+
+/// What a prepared statement runs.
+#[derive(Clone, Debug)]
+enum Body {
+    Query(LogicalPlan),
+    Call(crate::procedures::Call),
 }
 
 /// The rows of an executed statement, as a stream of Arrow batches.
@@ -124,6 +134,7 @@ impl ResultSet {
 /// Parses, plans and runs SQL over one HubDB account. Send + Sync.
 pub struct Engine {
     metadata: Arc<Metadata>,
+    oauth: Option<hubdb::oauth::OAuthSettings>,
     context: SessionContext,
 }
 
@@ -149,13 +160,42 @@ impl Engine {
         };
         let catalog = HubDbCatalog::new(Arc::clone(&metadata), settings);
         context.register_catalog(CATALOG, Arc::new(catalog));
-        Engine { metadata, context }
+        Engine {
+            metadata,
+            context,
+            oauth: options.oauth,
+        }
     }
 
     /// Parse and plan; reads table metadata but never rows.
     pub async fn prepare(&self, sql: &str) -> Result<Prepared, SqlError> {
         let parsed = parse(sql)?;
         let mut statement = parsed.statement;
+        if let Some(call) = crate::procedures::parse_call(&statement) {
+            let call = call?;
+            let columns = call
+                .procedure
+                .parameters
+                .iter()
+                .filter(|p| p.direction == crate::procedures::ParameterDirection::Output)
+                .map(|p| ResultColumn {
+                    name: p.name.to_string(),
+                    table: None,
+                    schema: None,
+                    catalog: None,
+                    sql_type: p.sql_type,
+                    nullable: true,
+                    remarks: None,
+                })
+                .collect();
+            return Ok(Prepared {
+                columns,
+                // A procedure's arguments are text (`sys_procedureparameters`).
+                param_types: vec![Some(SqlType::WVarChar { length: 4000 }); parsed.param_count],
+                param_count: parsed.param_count,
+                body: Body::Call(call),
+            });
+        }
         check_supported(&statement)?;
         crate::names::resolve_names(&mut statement, &self.metadata).await?;
         let plan = self
@@ -169,7 +209,7 @@ impl Engine {
             columns,
             param_types: crate::params::marker_types(&plan, parsed.param_count),
             param_count: parsed.param_count,
-            plan,
+            body: Body::Query(plan),
         })
     }
 
@@ -178,6 +218,22 @@ impl Engine {
         prepared: &Prepared,
         params: &[ParamValue],
     ) -> Result<ResultSet, SqlError> {
+        if let Body::Call(call) = &prepared.body {
+            check_param_count(prepared, params)?;
+            let batch = call.run(params, self.oauth.as_ref()).await?;
+            let schema = batch.schema();
+            let stream = datafusion::physical_plan::memory::MemoryStream::try_new(
+                vec![batch],
+                Arc::clone(&schema),
+                None,
+            )?;
+            return Ok(ResultSet {
+                columns: prepared.columns.clone(),
+                schema,
+                stream: Box::pin(stream),
+                requests: Vec::new(),
+            });
+        }
         let physical = self.physical_plan(prepared, params).await?;
         let requests = planned_requests(&physical);
         let schema = result_schema(&prepared.columns, &physical.schema());
@@ -227,7 +283,8 @@ impl Engine {
         Ok(crate::count::hand_more_to_hubdb(physical)?)
     }
 
-    /// All tables of the catalog: published tables as views, every table in `Draft`.
+    /// All tables of the catalog: published tables as views, every table in `Draft`, and the
+    /// owners view `CRM.Owners`.
     pub async fn tables(&self) -> Result<Vec<CatalogTable>, SqlError> {
         let mut tables = Vec::new();
         for (version, kind) in [
@@ -245,11 +302,16 @@ impl Engine {
                 });
             }
         }
+        tables.push(crate::owners::catalog_table());
         Ok(tables)
     }
 
     /// The columns of one table; an empty schema resolves as an unqualified name does.
     pub async fn columns(&self, schema: &str, table: &str) -> Result<Vec<ResultColumn>, SqlError> {
+        if crate::owners::is_crm_schema(schema) {
+            crate::owners::check_crm_view(table)?;
+            return Ok(crate::owners::result_columns());
+        }
         let version = match schema {
             "" => None,
             name => Some(version_of_schema(name).ok_or_else(|| {
@@ -280,7 +342,6 @@ impl Engine {
 fn check_supported(statement: &Statement) -> Result<(), SqlError> {
     let refused = match statement {
         Statement::Query(_) => return Ok(()),
-        Statement::Call(call) => return crate::procedures::route_call(call).map(drop),
         Statement::Insert(_) => "INSERT",
         Statement::Update { .. } => "UPDATE",
         Statement::Delete(_) => "DELETE",
@@ -295,7 +356,7 @@ fn check_supported(statement: &Statement) -> Result<(), SqlError> {
     )))
 }
 
-fn bind_params(prepared: &Prepared, params: &[ParamValue]) -> Result<LogicalPlan, SqlError> {
+fn check_param_count(prepared: &Prepared, params: &[ParamValue]) -> Result<(), SqlError> {
     if params.len() != prepared.param_count {
         return Err(SqlError::invalid_parameter(format!(
             "the statement has {} parameter marker(s), {} value(s) given",
@@ -303,10 +364,24 @@ fn bind_params(prepared: &Prepared, params: &[ParamValue]) -> Result<LogicalPlan
             params.len()
         )));
     }
+    Ok(())
+}
+
+fn bind_params(prepared: &Prepared, params: &[ParamValue]) -> Result<LogicalPlan, SqlError> {
+    check_param_count(prepared, params)?;
+    let plan = match &prepared.body {
+        Body::Query(plan) => plan,
+        Body::Call(call) => {
+            return Err(SqlError::unsupported(format!(
+                "{} is a procedure: it has no query plan",
+                call.procedure.name
+            )));
+        }
+    };
     if params.is_empty() {
-        return Ok(prepared.plan.clone());
+        return Ok(plan.clone());
     }
-    let types = prepared.plan.get_parameter_types()?;
+    let types = plan.get_parameter_types()?;
     let values: Vec<ScalarValue> = params
         .iter()
         .enumerate()
@@ -318,10 +393,7 @@ fn bind_params(prepared: &Prepared, params: &[ParamValue]) -> Result<LogicalPlan
             )
         })
         .collect::<Result<_, _>>()?;
-    Ok(prepared
-        .plan
-        .clone()
-        .with_param_values(ParamValues::from(values))?)
+    Ok(plan.clone().with_param_values(ParamValues::from(values))?)
 }
 
 fn result_columns(schema: &DFSchema) -> Vec<ResultColumn> {

@@ -517,7 +517,8 @@ async fn catalog_lists_views_and_tables_and_their_columns() {
             "Published.products",
             "Published.big_table",
             "Draft.products",
-            "Draft.draft_only"
+            "Draft.draft_only",
+            "CRM.Owners"
         ]
     );
     let columns = engine.columns("Draft", "PRODUCTS").await.unwrap();

@@ -11,7 +11,9 @@
 //!   so results never depend on what was pushed down; `WHERE Id = n` reads one row and
 //!   `COUNT(*)` with exact filters reads HubDB's `total`;
 //! - rows stream in order, a few pages fetched ahead once the total is known;
-//! - table metadata is cached per process, shared by the engines of one credential.
+//! - table metadata is cached per process, shared by the engines of one credential;
+//! - the account's CRM owners are the read-only view `HubDB.CRM.Owners` (`owners`), found
+//!   unqualified too unless a HubDB table of that name exists.
 
 mod catalog;
 mod convert;
@@ -24,6 +26,7 @@ mod layout;
 mod metadata;
 mod names;
 mod options;
+mod owners;
 mod params;
 mod plan;
 mod procedures;
@@ -38,6 +41,8 @@ mod typing;
 mod dialect_tests;
 #[cfg(test)]
 mod engine_tests;
+#[cfg(test)]
+mod owners_tests;
 #[cfg(test)]
 mod plan_tests;
 #[cfg(test)]
@@ -56,6 +61,7 @@ pub use functions::{
     TIMESTAMPDIFF_INTERVALS,
 };
 pub use options::{OperatorSet, PushdownOptions, SWITCH_NAMES};
+pub use owners::OwnersExec;
 pub use params::ParamValue;
 pub use plan::{Evaluation, HubDbRead, PlannedPredicate, PlannedRequest};
 pub use procedures::{ParameterDirection, Procedure, ProcedureParameter, procedures};

@@ -6,22 +6,26 @@
 //! written fully qualified (`"HubDB"."Published"."products"`), and every identifier that
 //! names a column of a referenced table is written with that column's exact spelling,
 //! quoted. Other identifiers (aliases, functions) keep DataFusion's usual rules. The system
-//! tables (`sys_tables`, ...) resolve to schema `sys`, qualified or not.
+//! tables (`sys_tables`, ...) resolve to schema `sys`, qualified or not. `CRM.Owners` and
+//! `HubDB.CRM.Owners` are the owners view; an unqualified `Owners` is the HubDB table of
+//! that name if the account has one, else the owners view (`owners`).
 
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, Ident, LimitClause, ObjectName, ObjectNamePart, Query, SetExpr, Statement, TopQuantity,
-    Value, Visit, VisitMut, Visitor, VisitorMut,
+    Expr, Ident, LimitClause, ObjectName, ObjectNamePart, Query, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, Statement, TopQuantity, Value, Visit, VisitMut,
+    Visitor, VisitorMut,
 };
 use datafusion::sql::sqlparser::tokenizer::Span;
 use hubdb::Version;
 
 use crate::catalog::CATALOG;
-use crate::error::SqlError;
+use crate::error::{SqlError, SqlErrorKind};
 use crate::layout::{TableLayout, schema_name};
 use crate::metadata::{Metadata, version_of_schema};
+use crate::owners::{CRM_SCHEMA, OWNERS_VIEW, OwnersColumn, is_crm_schema, is_owners};
 use crate::system_tables::{SYSTEM_SCHEMA, SystemTable};
 
 /// A table name as the statement wrote it: optional catalog and schema, then the name.
@@ -40,6 +44,7 @@ pub(crate) async fn resolve_names(
     let mut resolved = HashMap::new();
     let mut layouts = Vec::new();
     let mut system_tables = Vec::new();
+    let mut owners = false;
     for written in collector.relations {
         if written.0.len() == 1 && collector.ctes.contains(&written.0[0].to_lowercase()) {
             continue;
@@ -50,7 +55,15 @@ pub(crate) async fn resolve_names(
             system_tables.push(system);
             continue;
         }
-        let (table, version) = resolve_written(&written, metadata).await?;
+        let (table, version) = match resolve_relation(&written, metadata).await? {
+            Relation::Owners => {
+                let path = [CATALOG, CRM_SCHEMA, OWNERS_VIEW].map(String::from);
+                resolved.insert(written, path);
+                owners = true;
+                continue;
+            }
+            Relation::Table(table, version) => (table, version),
+        };
         resolved.insert(
             written,
             [
@@ -64,8 +77,8 @@ pub(crate) async fn resolve_names(
 
     let mut rewriter = NameRewriter {
         relations: resolved,
-        columns: column_spellings(&layouts, &system_tables),
-        qualifiers: qualifier_spellings(&layouts, &system_tables),
+        columns: column_spellings(&layouts, &system_tables, owners),
+        qualifiers: qualifier_spellings(&layouts, &system_tables, owners),
         ctes: collector.ctes,
         error: None,
     };
@@ -74,21 +87,35 @@ pub(crate) async fn resolve_names(
         return Err(error);
     }
     let mut bits = BitLiterals {
-        columns: bit_columns(&layouts),
+        columns: bit_columns(&layouts, owners),
     };
     let _ = VisitMut::visit(statement, &mut bits);
     Ok(layouts)
 }
 
-/// The exact spellings of BIT columns (HubDB BOOLEAN) among the referenced tables, unless
-/// another referenced column of that name is not a BIT.
-fn bit_columns(layouts: &[TableLayout]) -> HashSet<String> {
-    let columns = || layouts.iter().flat_map(|l| &l.columns);
-    let is_bit = |c: &&crate::layout::LayoutColumn| c.sql_type == crate::types::SqlType::Bit;
-    columns()
-        .filter(is_bit)
-        .map(|c| c.name.clone())
-        .filter(|name| !columns().any(|c| &c.name == name && !is_bit(&c)))
+/// The exact spellings of BIT columns (HubDB BOOLEAN, the owners view's `Archived`) among
+/// the referenced tables, unless another referenced column of that name is not a BIT.
+fn bit_columns(layouts: &[TableLayout], owners: bool) -> HashSet<String> {
+    use crate::types::SqlType;
+    let layout_columns = layouts
+        .iter()
+        .flat_map(|l| &l.columns)
+        .map(|c| (c.name.as_str(), c.sql_type));
+    let owners_columns = OwnersColumn::ALL
+        .into_iter()
+        .filter(|_| owners)
+        .map(|c| (c.name(), c.sql_type()));
+    let columns: Vec<(&str, SqlType)> = layout_columns.chain(owners_columns).collect();
+    let is_bit = |name: &str| {
+        columns
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .all(|(_, t)| *t == SqlType::Bit)
+    };
+    columns
+        .iter()
+        .filter(|(name, _)| is_bit(name))
+        .map(|(name, _)| name.to_string())
         .collect()
 }
 
@@ -180,6 +207,42 @@ fn system_table_of(written: &WrittenName) -> Option<SystemTable> {
     }
 }
 
+/// What a written table name reads.
+enum Relation {
+    Table(hubdb::Table, Version),
+    Owners,
+}
+
+/// `CRM.Owners` and `HubDB.CRM.Owners` are the owners view. The unqualified `Owners` is the
+/// HubDB table of that name when there is one (HubDB tables keep their unqualified names),
+/// else the view; a failure to read HubDB's table lists is not taken for "no such table".
+async fn resolve_relation(
+    written: &WrittenName,
+    metadata: &Metadata,
+) -> Result<Relation, SqlError> {
+    match written.0.as_slice() {
+        [schema, name] if is_crm_schema(schema) => crm_view(name),
+        [catalog, schema, name]
+            if catalog.eq_ignore_ascii_case(CATALOG) && is_crm_schema(schema) =>
+        {
+            crm_view(name)
+        }
+        [name] if is_owners(name) => match metadata.resolve(None, name).await {
+            Ok((table, version)) => Ok(Relation::Table(table, version)),
+            Err(e) if matches!(e.kind, SqlErrorKind::TableNotFound) => Ok(Relation::Owners),
+            Err(e) => Err(e),
+        },
+        _ => {
+            let (table, version) = resolve_written(written, metadata).await?;
+            Ok(Relation::Table(table, version))
+        }
+    }
+}
+
+fn crm_view(name: &str) -> Result<Relation, SqlError> {
+    crate::owners::check_crm_view(name).map(|()| Relation::Owners)
+}
+
 async fn resolve_written(
     written: &WrittenName,
     metadata: &Metadata,
@@ -210,6 +273,7 @@ fn schema_version(schema: &str) -> Result<Version, SqlError> {
 fn column_spellings(
     layouts: &[TableLayout],
     system_tables: &[SystemTable],
+    owners: bool,
 ) -> HashMap<String, Option<String>> {
     let mut spellings: HashMap<String, Option<String>> = HashMap::new();
     let mut names: Vec<&str> = layouts
@@ -217,7 +281,12 @@ fn column_spellings(
         .flat_map(|l| &l.columns)
         .map(|c| c.name.as_str())
         .collect();
-    for name in system_tables.iter().flat_map(|t| t.column_names()) {
+    let owners_columns = crate::owners::column_names().filter(|_| owners);
+    for name in system_tables
+        .iter()
+        .flat_map(|t| t.column_names())
+        .chain(owners_columns)
+    {
         names.push(name);
     }
     for name in names {
@@ -235,6 +304,7 @@ fn column_spellings(
 fn qualifier_spellings(
     layouts: &[TableLayout],
     system_tables: &[SystemTable],
+    owners: bool,
 ) -> HashMap<String, String> {
     let mut spellings: HashMap<String, String> = layouts
         .iter()
@@ -242,6 +312,12 @@ fn qualifier_spellings(
         .collect();
     for table in system_tables {
         spellings.insert(table.name().to_string(), table.name().to_string());
+    }
+    if owners {
+        spellings
+            .entry(OWNERS_VIEW.to_lowercase())
+            .or_insert_with(|| OWNERS_VIEW.to_string());
+        spellings.insert(CRM_SCHEMA.to_lowercase(), CRM_SCHEMA.to_string());
     }
     for name in [
         CATALOG,
@@ -324,6 +400,50 @@ impl NameRewriter {
     }
 }
 
+impl NameRewriter {
+    /// Two kinds of select item name things the expression visitor does not reach:
+    /// - `t.*` names the table as the statement wrote it, which is now written in full;
+    /// - an alias spelled like a column (`floor_area AS Id`): the column's references are
+    ///   rewritten to its exact, quoted spelling, so the alias is too, or `ORDER BY Id`
+    ///   would find the column before the alias, against SQL's rule that the select list's
+    ///   names come first.
+    fn rewrite_select_items(&self, items: &mut [SelectItem]) {
+        for item in items {
+            match item {
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(name),
+                    _,
+                ) => {
+                    // Names match case-insensitively (DESIGN "Catalog and schemas").
+                    let resolved = object_name_parts(name).and_then(|parts| {
+                        self.relations.iter().find_map(|(written, path)| {
+                            let same = written.0.len() == parts.len()
+                                && written
+                                    .0
+                                    .iter()
+                                    .zip(&parts)
+                                    .all(|(a, b)| a.eq_ignore_ascii_case(b));
+                            same.then_some(path)
+                        })
+                    });
+                    if let Some(resolved) = resolved {
+                        name.0 = resolved
+                            .iter()
+                            .map(|part| ObjectNamePart::Identifier(Ident::with_quote('"', part)))
+                            .collect();
+                    }
+                }
+                SelectItem::ExprWithAlias { alias, .. } => {
+                    if let Some(spelled) = self.column_ident(alias) {
+                        *alias = spelled;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 impl VisitorMut for NameRewriter {
     type Break = ();
 
@@ -331,6 +451,9 @@ impl VisitorMut for NameRewriter {
         if let Err(error) = top_to_limit(query) {
             self.error = Some(error);
             return ControlFlow::Break(());
+        }
+        if let SetExpr::Select(select) = query.body.as_mut() {
+            self.rewrite_select_items(&mut select.projection);
         }
         ControlFlow::Continue(())
     }

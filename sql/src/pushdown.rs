@@ -83,7 +83,9 @@ impl Pushed {
         }
     }
 
-    /// `Id = n`: the predicate a single-row read answers.
+    /// `Id = n`: the predicate a single-row read answers. Row ids are positive, and the row
+    /// endpoint refuses any other number with a 400 where the listing's filter simply
+    /// matches nothing, so only a positive id becomes a row read.
     pub(crate) fn row_id(&self) -> Option<i64> {
         match self.filters.as_slice() {
             [filter]
@@ -91,7 +93,7 @@ impl Pushed {
                     && filter.op == FilterOp::Eq
                     && self.exact =>
             {
-                filter.value.parse().ok()
+                filter.value.parse().ok().filter(|id| *id > 0)
             }
             _ => None,
         }

@@ -3,7 +3,10 @@
 
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
-use hubdb::{Client, Error, Row, RowPage, RowQuery, ScanOptions, Table, Version};
+use hubdb::{
+    Client, Error, ErrorKind, Owner, OwnerQuery, Row, RowPage, RowQuery, ScanOptions, Table,
+    Version,
+};
 
 /// The HubDB calls the SQL engine makes.
 pub trait HubDbSource: Send + Sync + 'static {
@@ -40,6 +43,17 @@ pub trait HubDbSource: Send + Sync + 'static {
     /// process; `None` shares nothing.
     fn metadata_key(&self) -> Option<String> {
         None
+    }
+
+    /// Every CRM owner one owners listing selects, all pages read (the `Owners` view). A
+    /// source without owners says so rather than showing an empty list.
+    fn list_owners(&self, _query: OwnerQuery) -> BoxFuture<'_, Result<Vec<Owner>, Error>> {
+        Box::pin(async {
+            Err(Error::new(
+                ErrorKind::NotFound,
+                "this source does not serve HubSpot's owners",
+            ))
+        })
     }
 }
 
@@ -78,5 +92,9 @@ impl HubDbSource for Client {
 
     fn metadata_key(&self) -> Option<String> {
         Some(self.credential_key())
+    }
+
+    fn list_owners(&self, query: OwnerQuery) -> BoxFuture<'_, Result<Vec<Owner>, Error>> {
+        Box::pin(async move { Client::list_owners_matching(self, &query).await })
     }
 }

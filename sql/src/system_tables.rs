@@ -6,7 +6,7 @@
 //! resolves `sys_tables` to `HubDB.sys.sys_tables` before any HubDB table of that name).
 //! Each scan builds its rows from the metadata cache, the procedure registry and the
 //! function list, never from HubDB rows, so filters, joins and aggregates over them work as
-//! over any table.
+//! over any table. They list the owners view `CRM.Owners` beside the HubDB tables.
 
 use std::sync::Arc;
 
@@ -28,6 +28,7 @@ use crate::functions::{
 };
 use crate::layout::{Source, SystemColumn, TableLayout, schema_name};
 use crate::metadata::Metadata;
+use crate::owners;
 use crate::procedures::{ParameterDirection, procedures};
 use crate::types::{SqlType, hubdb_field};
 
@@ -239,7 +240,8 @@ fn array_of(kind: Kind, cells: Vec<Cell>) -> ArrayRef {
     }
 }
 
-/// Published tables are views, every table is in `Draft`, and the system tables themselves.
+/// Published tables are views, every table is in `Draft`, the owners view, and the system
+/// tables themselves.
 async fn table_rows(metadata: &Metadata) -> Result<Vec<Vec<Cell>>, crate::SqlError> {
     let mut rows = Vec::new();
     for (version, kind) in [(Version::Published, "VIEW"), (Version::Draft, "TABLE")] {
@@ -255,6 +257,15 @@ async fn table_rows(metadata: &Metadata) -> Result<Vec<Vec<Cell>>, crate::SqlErr
             ]);
         }
     }
+    let view = owners::catalog_table();
+    rows.push(vec![
+        text(view.catalog),
+        text(view.schema),
+        text(view.name),
+        text("VIEW"),
+        Cell::Text(view.remarks),
+        Cell::Bool(false),
+    ]);
     for table in SystemTable::ALL {
         rows.push(vec![
             text(CATALOG),
@@ -306,7 +317,42 @@ async fn column_rows(metadata: &Metadata) -> Result<Vec<Vec<Cell>>, crate::SqlEr
             }
         }
     }
+    rows.extend(owners_column_rows());
     Ok(rows)
+}
+
+/// The owners view's columns: read-only, `Id` its key.
+fn owners_column_rows() -> Vec<Vec<Cell>> {
+    owners::result_columns()
+        .into_iter()
+        .enumerate()
+        .map(|(index, column)| {
+            let shape = TypeShape::of(&column.sql_type);
+            let is_key = column.name == "Id";
+            vec![
+                Cell::Text(column.catalog),
+                Cell::Text(column.schema),
+                Cell::Text(column.table),
+                text(column.name),
+                text(shape.name),
+                int(shape.code),
+                int(shape.length),
+                int(shape.display_size),
+                int(shape.precision),
+                int(shape.scale),
+                Cell::Bool(column.nullable),
+                Cell::Text(column.remarks),
+                int(index + 1),
+                text("false"),
+                text("false"),
+                Cell::Bool(false),
+                Cell::Bool(false),
+                Cell::Bool(true),
+                Cell::Bool(is_key),
+                text(""),
+            ]
+        })
+        .collect()
 }
 
 fn procedure_rows() -> Vec<Vec<Cell>> {

@@ -10,8 +10,8 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use hubdb::{
-    Column, ColumnType, Error, ErrorKind, Filter, FilterOp, PageToken, Row, RowPage, RowQuery,
-    ScanOptions, SelectOption, Table, Version,
+    Column, ColumnType, Error, ErrorKind, Filter, FilterOp, Owner, OwnerQuery, PageToken, Row,
+    RowPage, RowQuery, ScanOptions, SelectOption, Table, Version,
 };
 use serde_json::{Value, json};
 
@@ -42,6 +42,12 @@ pub(crate) struct FakeHubDb {
     pub(crate) metadata_key: Option<String>,
     /// Leaves `total` out of every page, as a server that does not send it would.
     pub(crate) without_total: bool,
+    /// The account's owners, active and archived, listed as HubSpot's owners endpoint does.
+    pub(crate) owners: Vec<Owner>,
+    /// Every owners listing asked for.
+    pub(crate) owner_calls: Mutex<Vec<OwnerQuery>>,
+    /// The answer to every owners listing instead of the owners (a 403, say).
+    pub(crate) owners_error: Option<Error>,
 }
 
 impl FakeHubDb {
@@ -140,6 +146,24 @@ impl HubDbSource for FakeHubDb {
 
     fn metadata_key(&self) -> Option<String> {
         self.metadata_key.clone()
+    }
+
+    /// As the owners endpoint: active or archived owners only, `email` ignoring case.
+    fn list_owners(&self, query: OwnerQuery) -> BoxFuture<'_, Result<Vec<Owner>, Error>> {
+        self.owner_calls.lock().unwrap().push(query.clone());
+        let email = query.email.as_deref().map(str::to_lowercase);
+        let owners = self
+            .owners
+            .iter()
+            .filter(|o| o.archived == query.archived)
+            .filter(|o| email.is_none() || o.email.as_deref().map(str::to_lowercase) == email)
+            .cloned()
+            .collect();
+        let answer = match &self.owners_error {
+            Some(error) => Err(error.clone()),
+            None => Ok(owners),
+        };
+        Box::pin(async move { answer })
     }
 }
 

@@ -23,6 +23,8 @@ use hubdb_sql::{Engine, EngineOptions, PushdownOptions};
 /// Queries shaped like the benchmark's and like BI tools' (Power BI, Tableau, Excel).
 const FIXED: &[&str] = &[
     "SELECT store_name, region FROM store_locations WHERE Id = 81000003",
+    "SELECT Id FROM events WHERE Id = -5",
+    "SELECT COUNT(*) FROM events WHERE Id = 0",
     "SELECT Id, sku, stock FROM price_list WHERE stock > 40 ORDER BY stock DESC, Id LIMIT 5",
     "SELECT Id, sku FROM price_list WHERE unit_price >= 100 ORDER BY unit_price, Id LIMIT 5 OFFSET 3",
     "SELECT COUNT(*) FROM price_list WHERE stock >= 250",
