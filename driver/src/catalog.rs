@@ -20,8 +20,13 @@
 //!   `BASE TABLE` (§5 #21); a type list may be quoted or not (`'TABLE','VIEW'`, `TABLE, VIEW`);
 //! - the row id `Id` is the primary key, a unique index (SQLStatistics) and the best row id
 //!   (SQLSpecialColumns); table cardinality is reported as NULL (unknown without reading rows);
-//! - foreign keys, procedures and privileges are correctly shaped empty result sets: the
-//!   engine does not yet say which table a FOREIGN_ID column references.
+//! - procedures are the registry's (`hubdb_sql::procedures()`), in catalog `HubDB` and schema
+//!   `sys` as `sys_procedures` lists them; their arguments match like SQLTables' (the catalog
+//!   too, although the spec makes it an ordinary argument: patterns are a superset). A
+//!   registry `Output` parameter arrives as a column of the procedure's one-row result set, so
+//!   SQLProcedureColumns reports it as `SQL_RESULT_COL`, not as a bound output parameter;
+//! - foreign keys and privileges are correctly shaped empty result sets: the engine does not
+//!   yet say which table a FOREIGN_ID column references.
 
 use crate::cursor::{Cursor, Wait};
 use crate::describe::{self, TypeInfo};
@@ -30,7 +35,10 @@ use crate::runtime;
 use hubdb_sql::arrow::array::{ArrayRef, Int16Array, Int32Array, StringArray};
 use hubdb_sql::arrow::datatypes::{Field, Schema};
 use hubdb_sql::arrow::record_batch::RecordBatch;
-use hubdb_sql::{CatalogTable, Engine, ResultColumn, SqlType, TableKind};
+use hubdb_sql::{
+    CatalogTable, Engine, ParameterDirection, Procedure, ProcedureParameter, ResultColumn, SqlType,
+    TableKind,
+};
 use std::sync::Arc;
 
 /// Length of name columns in catalog results: HubDB names and labels go up to 700 characters.
@@ -39,15 +47,19 @@ const NAME_LENGTH: u32 = 700;
 const REMARKS_LENGTH: u32 = 4000;
 /// The one catalog.
 pub const CATALOG: &str = "HubDB";
-/// The schemas: published tables (views) and draft tables.
-pub const SCHEMAS: [&str; 2] = ["Draft", "Published"];
+/// The schemas: the CRM views, published tables (views) and draft tables.
+pub const SCHEMAS: [&str; 3] = ["CRM", "Draft", "Published"];
+/// The schema of the procedures: `sys`, where `sys_procedures` lists them too.
+pub const PROCEDURE_SCHEMA: &str = "sys";
 
 /// The arguments of a catalog function, as the application passed them (`None` = NULL).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CatalogArgs {
     pub catalog: Option<String>,
     pub schema: Option<String>,
+    /// The table name, or the procedure name for SQLProcedures and SQLProcedureColumns.
     pub table: Option<String>,
+    /// The column name, or the procedure column name for SQLProcedureColumns.
     pub column: Option<String>,
     /// SQLTables' `TableType` list.
     pub table_types: Option<String>,
@@ -248,7 +260,8 @@ struct ObjectMatcher {
 }
 
 impl ObjectMatcher {
-    /// SQLTables and SQLColumns: schema, table and column are patterns.
+    /// SQLTables, SQLColumns, SQLProcedures, SQLProcedureColumns: schema, table (procedure)
+    /// and column are patterns.
     fn patterns(args: &CatalogArgs) -> Self {
         let id = args.metadata_id;
         ObjectMatcher {
@@ -271,9 +284,12 @@ impl ObjectMatcher {
     }
 
     fn table(&self, table: &CatalogTable) -> bool {
-        self.catalog.matches(&table.catalog)
-            && self.schema.matches(&table.schema)
-            && self.table.matches(&table.name)
+        self.object(&table.catalog, &table.schema, &table.name)
+    }
+
+    /// A table or a procedure, by its three-part name.
+    fn object(&self, catalog: &str, schema: &str, name: &str) -> bool {
+        self.catalog.matches(catalog) && self.schema.matches(schema) && self.table.matches(name)
     }
 }
 
@@ -532,13 +548,22 @@ pub fn columns_result(
 }
 
 fn column_row(table: &CatalogTable, column: &ResultColumn, ordinal: usize) -> Vec<Cell> {
-    let info = describe::type_info(&column.sql_type);
-    let octets = info.is_character.then_some(info.octet_length);
-    vec![
+    let mut row = vec![
         text(&table.catalog),
         text(&table.schema),
         text(&table.name),
         text(&column.name),
+    ];
+    row.extend(column_description(column, ordinal));
+    row
+}
+
+/// `DATA_TYPE` through `IS_NULLABLE`: the 14 columns SQLColumns (its 5th to 18th) and
+/// SQLProcedureColumns (its 6th to 19th) share, in the same order.
+fn column_description(column: &ResultColumn, ordinal: usize) -> Vec<Cell> {
+    let info = describe::type_info(&column.sql_type);
+    let octets = info.is_character.then_some(info.octet_length);
+    vec![
         small(info.concise_type),
         text(info.type_name),
         int(info.column_size),
@@ -821,24 +846,7 @@ fn special_row(id: &ResultColumn) -> Vec<Cell> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Correctly shaped empty results.
-
-const FOREIGN_KEYS: [Spec; 14] = [
-    ("PKTABLE_CAT", Kind::Name, true),
-    ("PKTABLE_SCHEM", Kind::Name, true),
-    ("PKTABLE_NAME", Kind::Name, false),
-    ("PKCOLUMN_NAME", Kind::Name, false),
-    ("FKTABLE_CAT", Kind::Name, true),
-    ("FKTABLE_SCHEM", Kind::Name, true),
-    ("FKTABLE_NAME", Kind::Name, false),
-    ("FKCOLUMN_NAME", Kind::Name, false),
-    ("KEY_SEQ", Kind::SmallInt, false),
-    ("UPDATE_RULE", Kind::SmallInt, true),
-    ("DELETE_RULE", Kind::SmallInt, true),
-    ("FK_NAME", Kind::Name, true),
-    ("PK_NAME", Kind::Name, true),
-    ("DEFERRABILITY", Kind::SmallInt, true),
-];
+// SQLProcedures and SQLProcedureColumns.
 
 const PROCEDURES: [Spec; 8] = [
     ("PROCEDURE_CAT", Kind::Name, true),
@@ -873,6 +881,157 @@ const PROCEDURE_COLUMNS: [Spec; 19] = [
     ("IS_NULLABLE", Kind::Name, true),
 ];
 
+/// `SQL_PT_PROCEDURE` (sqlext.h): no return value; what a procedure gives back is its result set.
+const SQL_PT_PROCEDURE: i16 = 1;
+/// `COLUMN_TYPE` codes (sqlext.h): input parameter, input/output parameter, result set column.
+const SQL_PARAM_INPUT: i16 = 1;
+const SQL_PARAM_INPUT_OUTPUT: i16 = 2;
+const SQL_RESULT_COL: i16 = 3;
+
+/// SQLProcedures over the procedure registry.
+pub fn procedures(args: &CatalogArgs) -> DriverResult<Cursor> {
+    Ok(procedures_result(hubdb_sql::procedures(), args)?.into_cursor())
+}
+
+/// SQLProcedureColumns over the procedure registry.
+pub fn procedure_columns(args: &CatalogArgs) -> DriverResult<Cursor> {
+    Ok(procedure_columns_result(hubdb_sql::procedures(), args)?.into_cursor())
+}
+
+/// SQLProcedures: one row per procedure, sorted by catalog, schema and name.
+///
+/// `NUM_INPUT_PARAMS` and `NUM_OUTPUT_PARAMS` count the parameters SQLProcedureColumns reports
+/// as input (or input/output) and as input/output: result columns are not output parameters,
+/// and a client that bound markers for them would call with too many arguments.
+/// `NUM_RESULT_SETS` is NULL. The spec reserves all three (MS SQLProcedures, result columns
+/// 4 to 6), so applications should not rely on them.
+pub fn procedures_result(all: &[Procedure], args: &CatalogArgs) -> DriverResult<CatalogResult> {
+    let matcher = ObjectMatcher::patterns(args);
+    let rows = selected_procedures(all, &matcher)
+        .into_iter()
+        .map(procedure_row)
+        .collect();
+    build(&PROCEDURES, rows)
+}
+
+/// The procedures the catalog, schema and procedure arguments select, sorted by name (all
+/// have the same catalog and schema).
+fn selected_procedures<'a>(all: &'a [Procedure], matcher: &ObjectMatcher) -> Vec<&'a Procedure> {
+    let mut selected: Vec<&Procedure> = all
+        .iter()
+        .filter(|p| matcher.object(CATALOG, PROCEDURE_SCHEMA, p.name))
+        .collect();
+    selected.sort_by_key(|p| p.name.to_lowercase());
+    selected
+}
+
+fn procedure_row(procedure: &Procedure) -> Vec<Cell> {
+    let count = |types: &[i16]| {
+        let parameters = procedure.parameters.iter();
+        parameters
+            .filter(|p| types.contains(&column_type(p)))
+            .count()
+    };
+    vec![
+        text(CATALOG),
+        text(PROCEDURE_SCHEMA),
+        text(procedure.name),
+        int(count(&[SQL_PARAM_INPUT, SQL_PARAM_INPUT_OUTPUT])),
+        int(count(&[SQL_PARAM_INPUT_OUTPUT])),
+        NULL_INT,
+        text(procedure.description),
+        small(SQL_PT_PROCEDURE),
+    ]
+}
+
+/// SQLProcedureColumns: for each procedure (in SQLProcedures' order) its parameters in call
+/// order, then its result columns in result order, as the spec lists them (MS
+/// SQLProcedureColumns, "Comments"). With input/output parameters among the inputs this keeps
+/// call order rather than sorting strictly by `COLUMN_TYPE`, as SQL Server does.
+pub fn procedure_columns_result(
+    all: &[Procedure],
+    args: &CatalogArgs,
+) -> DriverResult<CatalogResult> {
+    let matcher = ObjectMatcher::patterns(args);
+    let mut rows = Vec::new();
+    for procedure in selected_procedures(all, &matcher) {
+        for (parameter, ordinal) in positioned(procedure) {
+            if matcher.column.matches(parameter.name) {
+                rows.push(procedure_column_row(procedure, parameter, ordinal));
+            }
+        }
+    }
+    build(&PROCEDURE_COLUMNS, rows)
+}
+
+/// The parameters, then the result columns, each with its `ORDINAL_POSITION`: a parameter's
+/// position among the call's parameters, a result column's position in the result set.
+fn positioned(procedure: &Procedure) -> Vec<(&ProcedureParameter, usize)> {
+    let (results, parameters): (Vec<_>, Vec<_>) = procedure
+        .parameters
+        .iter()
+        .partition(|p| column_type(p) == SQL_RESULT_COL);
+    let parameters = parameters.into_iter().zip(1..);
+    parameters.chain(results.into_iter().zip(1..)).collect()
+}
+
+/// A registry `Output` arrives as a column of the procedure's one-row result set.
+fn column_type(parameter: &ProcedureParameter) -> i16 {
+    match parameter.direction {
+        ParameterDirection::Input => SQL_PARAM_INPUT,
+        ParameterDirection::InputOutput => SQL_PARAM_INPUT_OUTPUT,
+        ParameterDirection::Output => SQL_RESULT_COL,
+    }
+}
+
+fn procedure_column_row(
+    procedure: &Procedure,
+    parameter: &ProcedureParameter,
+    ordinal: usize,
+) -> Vec<Cell> {
+    let column_type = column_type(parameter);
+    // An optional input may be left out (NULL); a result column may be NULL in the row (a
+    // token answer without a refresh token).
+    let column = ResultColumn {
+        name: parameter.name.to_string(),
+        table: None,
+        schema: None,
+        catalog: None,
+        sql_type: parameter.sql_type,
+        nullable: column_type == SQL_RESULT_COL || !parameter.required,
+        remarks: Some(parameter.description.to_string()),
+    };
+    let mut row = vec![
+        text(CATALOG),
+        text(PROCEDURE_SCHEMA),
+        text(procedure.name),
+        text(parameter.name),
+        small(column_type),
+    ];
+    row.extend(column_description(&column, ordinal));
+    row
+}
+
+// ---------------------------------------------------------------------------------------------
+// Correctly shaped empty results.
+
+const FOREIGN_KEYS: [Spec; 14] = [
+    ("PKTABLE_CAT", Kind::Name, true),
+    ("PKTABLE_SCHEM", Kind::Name, true),
+    ("PKTABLE_NAME", Kind::Name, false),
+    ("PKCOLUMN_NAME", Kind::Name, false),
+    ("FKTABLE_CAT", Kind::Name, true),
+    ("FKTABLE_SCHEM", Kind::Name, true),
+    ("FKTABLE_NAME", Kind::Name, false),
+    ("FKCOLUMN_NAME", Kind::Name, false),
+    ("KEY_SEQ", Kind::SmallInt, false),
+    ("UPDATE_RULE", Kind::SmallInt, true),
+    ("DELETE_RULE", Kind::SmallInt, true),
+    ("FK_NAME", Kind::Name, true),
+    ("PK_NAME", Kind::Name, true),
+    ("DEFERRABILITY", Kind::SmallInt, true),
+];
+
 const TABLE_PRIVILEGES: [Spec; 7] = [
     ("TABLE_CAT", Kind::Name, true),
     ("TABLE_SCHEM", Kind::Name, true),
@@ -898,8 +1057,6 @@ const COLUMN_PRIVILEGES: [Spec; 8] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmptyCatalog {
     ForeignKeys,
-    Procedures,
-    ProcedureColumns,
     TablePrivileges,
     ColumnPrivileges,
 }
@@ -909,8 +1066,6 @@ impl EmptyCatalog {
     pub fn result(self) -> DriverResult<CatalogResult> {
         let specs: &[Spec] = match self {
             EmptyCatalog::ForeignKeys => &FOREIGN_KEYS,
-            EmptyCatalog::Procedures => &PROCEDURES,
-            EmptyCatalog::ProcedureColumns => &PROCEDURE_COLUMNS,
             EmptyCatalog::TablePrivileges => &TABLE_PRIVILEGES,
             EmptyCatalog::ColumnPrivileges => &COLUMN_PRIVILEGES,
         };
@@ -1109,8 +1264,8 @@ mod tests {
         assert_eq!(strings(&catalogs, 0), [Some("HubDB".to_string())]);
         assert_eq!(strings(&catalogs, 1), [None]);
         let schemas = tables_result(&catalog(), &all("", "%", None)).expect("schemas");
-        assert_eq!(names(&schemas, 1), ["Draft", "Published"]);
-        assert_eq!(strings(&schemas, 0), [None, None]);
+        assert_eq!(names(&schemas, 1), ["CRM", "Draft", "Published"]);
+        assert_eq!(strings(&schemas, 0), [None, None, None]);
         let types = tables_result(&catalog(), &all("", "", Some("%"))).expect("types");
         assert_eq!(names(&types, 3), ["TABLE", "VIEW"]);
     }
@@ -1268,8 +1423,6 @@ mod tests {
     fn empty_catalog_functions_have_their_columns() {
         let cases = [
             (EmptyCatalog::ForeignKeys, 14),
-            (EmptyCatalog::Procedures, 8),
-            (EmptyCatalog::ProcedureColumns, 19),
             (EmptyCatalog::TablePrivileges, 7),
             (EmptyCatalog::ColumnPrivileges, 8),
         ];
@@ -1283,15 +1436,286 @@ mod tests {
         }
     }
 
+    const fn parameter(
+        name: &'static str,
+        sql_type: SqlType,
+        direction: ParameterDirection,
+        required: bool,
+    ) -> ProcedureParameter {
+        ProcedureParameter {
+            name,
+            sql_type,
+            direction,
+            required,
+            description: "about it",
+        }
+    }
+
+    /// Two procedures out of name order, one with an input/output parameter between inputs.
+    static REGISTRY: [Procedure; 2] = [
+        Procedure {
+            name: "Renew_Token",
+            description: "Renews a token.",
+            parameters: &[
+                parameter(
+                    "Token",
+                    SqlType::WVarChar { length: 2048 },
+                    ParameterDirection::Input,
+                    true,
+                ),
+                parameter(
+                    "Expires",
+                    SqlType::BigInt,
+                    ParameterDirection::Output,
+                    false,
+                ),
+                parameter(
+                    "Mode",
+                    SqlType::WVarChar { length: 10 },
+                    ParameterDirection::InputOutput,
+                    false,
+                ),
+                parameter(
+                    "Note",
+                    SqlType::WVarChar { length: 100 },
+                    ParameterDirection::Input,
+                    false,
+                ),
+                parameter(
+                    "IssuedAt",
+                    SqlType::Timestamp { fraction_digits: 3 },
+                    ParameterDirection::Output,
+                    false,
+                ),
+            ],
+        },
+        Procedure {
+            name: "GetUrl",
+            description: "",
+            parameters: &[],
+        },
+    ];
+
+    fn procedure_args(procedure: Option<&str>, column: Option<&str>) -> CatalogArgs {
+        CatalogArgs {
+            table: procedure.map(Into::into),
+            column: column.map(Into::into),
+            ..CatalogArgs::default()
+        }
+    }
+
+    #[test]
+    fn sql_procedures_lists_the_registry_by_name_in_catalog_hubdb_schema_sys() {
+        let result = procedures_result(&REGISTRY, &CatalogArgs::default()).expect("procedures");
+        assert_eq!(
+            column_names(&result),
+            [
+                "PROCEDURE_CAT",
+                "PROCEDURE_SCHEM",
+                "PROCEDURE_NAME",
+                "NUM_INPUT_PARAMS",
+                "NUM_OUTPUT_PARAMS",
+                "NUM_RESULT_SETS",
+                "REMARKS",
+                "PROCEDURE_TYPE",
+            ]
+        );
+        assert_eq!(names(&result, 0), ["HubDB", "HubDB"]);
+        assert_eq!(names(&result, 1), ["sys", "sys"]);
+        assert_eq!(names(&result, 2), ["GetUrl", "Renew_Token"]);
+        assert_eq!(names(&result, 6), ["", "Renews a token."]);
+        assert_eq!(smalls(&result, 7), [Some(SQL_PT_PROCEDURE); 2]);
+        assert_eq!(
+            ints(&result, 5),
+            [None, None],
+            "NUM_RESULT_SETS is reserved"
+        );
+    }
+
+    #[test]
+    fn sql_procedures_counts_inputs_and_input_outputs_but_not_result_columns() {
+        let result = procedures_result(&REGISTRY, &procedure_args(Some("Renew%"), None))
+            .expect("procedures");
+        assert_eq!(
+            (ints(&result, 3), ints(&result, 4)),
+            (vec![Some(3)], vec![Some(1)])
+        );
+    }
+
+    #[test]
+    fn sql_procedures_arguments_match_like_sql_tables() {
+        let listed =
+            |args: CatalogArgs| names(&procedures_result(&REGISTRY, &args).expect("procedures"), 2);
+        assert_eq!(listed(procedure_args(Some("get%"), None)), ["GetUrl"]);
+        assert_eq!(
+            listed(procedure_args(Some("renew\\_token"), None)),
+            ["Renew_Token"]
+        );
+        assert!(listed(procedure_args(Some("Renew\\_"), None)).is_empty());
+        assert!(listed(procedure_args(Some(""), None)).is_empty());
+        let in_schema = |schema: &str| CatalogArgs {
+            catalog: Some("HubDB".into()),
+            schema: Some(schema.into()),
+            ..CatalogArgs::default()
+        };
+        assert_eq!(listed(in_schema("SYS")).len(), 2);
+        assert_eq!(listed(in_schema("")).len(), 2, "'' schema means any");
+        assert!(listed(in_schema("Draft")).is_empty());
+        let identifier = |name: &str| CatalogArgs {
+            metadata_id: true,
+            ..procedure_args(Some(name), None)
+        };
+        assert_eq!(listed(identifier("getURL")), ["GetUrl"]);
+        assert!(listed(identifier("Get%")).is_empty());
+        assert!(listed(identifier("\"getURL\"")).is_empty());
+    }
+
+    #[test]
+    fn sql_procedure_columns_has_the_19_columns_the_last_14_shared_with_sql_columns() {
+        let result = procedure_columns_result(&REGISTRY, &CatalogArgs::default()).expect("columns");
+        let names = column_names(&result);
+        assert_eq!(names.len(), 19);
+        assert_eq!(
+            names[..5],
+            [
+                "PROCEDURE_CAT",
+                "PROCEDURE_SCHEM",
+                "PROCEDURE_NAME",
+                "COLUMN_NAME",
+                "COLUMN_TYPE"
+            ]
+        );
+        let table_columns = columns_result(&[], &CatalogArgs::default()).expect("columns");
+        assert_eq!(names[5..], column_names(&table_columns)[4..]);
+        let types = |r: &CatalogResult| r.columns.iter().map(|c| c.sql_type).collect::<Vec<_>>();
+        assert_eq!(types(&result)[5..], types(&table_columns)[4..]);
+    }
+
+    #[test]
+    fn sql_procedure_columns_lists_parameters_in_call_order_then_result_columns() {
+        let result = procedure_columns_result(&REGISTRY, &procedure_args(Some("Renew%"), None))
+            .expect("columns");
+        assert_eq!(
+            names(&result, 3),
+            ["Token", "Mode", "Note", "Expires", "IssuedAt"]
+        );
+        assert_eq!(
+            smalls(&result, 4),
+            [Some(1), Some(2), Some(1), Some(3), Some(3)],
+            "SQL_PARAM_INPUT, SQL_PARAM_INPUT_OUTPUT, SQL_RESULT_COL"
+        );
+        assert_eq!(
+            ints(&result, 17),
+            [Some(1), Some(2), Some(3), Some(1), Some(2)],
+            "position among the parameters, then in the result set"
+        );
+        assert_eq!(
+            smalls(&result, 11),
+            [Some(0), Some(1), Some(1), Some(1), Some(1)],
+            "only the required input is SQL_NO_NULLS"
+        );
+        assert_eq!(names(&result, 18), ["NO", "YES", "YES", "YES", "YES"]);
+        assert_eq!(names(&result, 12), ["about it"; 5]);
+        assert_eq!(strings(&result, 13), [None, None, None, None, None]);
+    }
+
+    #[test]
+    fn sql_procedure_columns_types_are_derived_as_for_table_columns() {
+        let result = procedure_columns_result(&REGISTRY, &CatalogArgs::default()).expect("columns");
+        assert_eq!(
+            names(&result, 6),
+            ["WVARCHAR", "WVARCHAR", "WVARCHAR", "BIGINT", "TIMESTAMP"]
+        );
+        assert_eq!(
+            smalls(&result, 5),
+            [Some(-9), Some(-9), Some(-9), Some(-5), Some(93)]
+        );
+        assert_eq!(
+            ints(&result, 7),
+            [Some(2048), Some(10), Some(100), Some(19), Some(23)]
+        );
+        assert_eq!(smalls(&result, 9), [None, None, None, Some(0), Some(3)]);
+        assert_eq!(smalls(&result, 10), [None, None, None, Some(10), None]);
+        assert_eq!(
+            smalls(&result, 14),
+            [Some(-9), Some(-9), Some(-9), Some(-5), Some(9)]
+        );
+        assert_eq!(smalls(&result, 15), [None, None, None, None, Some(3)]);
+        let wide = |chars: i32| Some(chars * i32::try_from(crate::text::WIDE_UNIT).expect("fits"));
+        assert_eq!(
+            ints(&result, 16),
+            [wide(2048), wide(10), wide(100), None, None]
+        );
+    }
+
+    #[test]
+    fn sql_procedure_columns_filters_by_column_pattern_keeping_positions() {
+        let filter = procedure_args(None, Some("%E"));
+        let result = procedure_columns_result(&REGISTRY, &filter).expect("columns");
+        assert_eq!(names(&result, 3), ["Mode", "Note"]);
+        assert_eq!(ints(&result, 17), [Some(2), Some(3)]);
+        let filter = procedure_args(Some("Renew_Token"), Some("issued%"));
+        let result = procedure_columns_result(&REGISTRY, &filter).expect("columns");
+        assert_eq!(names(&result, 3), ["IssuedAt"]);
+        assert_eq!(ints(&result, 17), [Some(2)]);
+        let nothing = procedure_columns_result(&REGISTRY, &procedure_args(Some("GetUrl"), None))
+            .expect("columns");
+        assert_eq!((nothing.batch.num_rows(), nothing.columns.len()), (0, 19));
+    }
+
+    #[test]
+    fn the_oauth_procedures_of_the_registry_are_listed() {
+        let result = procedures_result(
+            hubdb_sql::procedures(),
+            &procedure_args(Some("%OAuth%"), None),
+        )
+        .expect("procedures");
+        assert_eq!(
+            names(&result, 2),
+            [
+                "GetOAuthAccessToken",
+                "GetOAuthAuthorizationURL",
+                "RefreshOAuthAccessToken"
+            ]
+        );
+        assert_eq!(ints(&result, 3), [Some(4), Some(3), Some(1)]);
+        let filter = procedure_args(Some("GetOAuthAccessToken"), None);
+        let columns = procedure_columns_result(hubdb_sql::procedures(), &filter).expect("columns");
+        assert_eq!(
+            names(&columns, 3),
+            [
+                "AuthMode",
+                "Verifier",
+                "CallbackUrl",
+                "State",
+                "OAuthAccessToken",
+                "OAuthRefreshToken",
+                "ExpiresIn"
+            ]
+        );
+        assert_eq!(
+            smalls(&columns, 4),
+            [
+                Some(1),
+                Some(1),
+                Some(1),
+                Some(1),
+                Some(3),
+                Some(3),
+                Some(3)
+            ]
+        );
+        assert_eq!(names(&columns, 6)[4..], ["WVARCHAR", "WVARCHAR", "BIGINT"]);
+    }
+
     #[test]
     fn b29_catalog_text_columns_have_a_real_length() {
         let results = [
             tables_result(&catalog(), &CatalogArgs::default()).expect("tables"),
             columns_result(&[], &CatalogArgs::default()).expect("columns"),
             type_info_result(0).expect("types"),
-            EmptyCatalog::ProcedureColumns
-                .result()
-                .expect("procedure columns"),
+            procedures_result(&[], &CatalogArgs::default()).expect("procedures"),
+            procedure_columns_result(&[], &CatalogArgs::default()).expect("procedure columns"),
         ];
         for result in &results {
             for column in &result.columns {

@@ -42,6 +42,7 @@ pub const PROPERTIES: &[&str] = &[
     "DisablePushdown",
     "MetadataCacheTTL",
     "PagesInFlight",
+    "OAuthBrowserTimeout",
 ];
 
 /// Keys the driver manager or ODBC itself defines; accepted without a warning.
@@ -154,6 +155,8 @@ pub struct Config {
     /// What the engine sends to HubDB, how long it keeps table metadata, how many pages of a
     /// scan it asks for at once (`DisablePushdown`, `MetadataCacheTTL`, `PagesInFlight`).
     pub engine: hubdb_sql::EngineOptions,
+    /// With `AuthScheme=OAuth`: the app, `InitiateOAuth` and the token properties.
+    pub oauth: Option<hubdb::oauth::OAuthSettings>,
     /// `01S00` warnings: unknown keys and values that fell back to defaults.
     pub warnings: Vec<String>,
 }
@@ -170,13 +173,19 @@ pub fn resolve(pairs: &Pairs, dsn_value: &dyn Fn(&str, &str) -> Option<String>) 
         dsn.as_deref().and_then(|name| dsn_value(name, key))
     };
     let mut warnings = unknown_key_warnings(pairs);
+    let auth_scheme = auth_scheme(lookup("AuthScheme"), &mut warnings);
+    let api_base_url = lookup("APIBaseURL")
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_API_BASE_URL.to_string());
+    let timeout = timeout(lookup("Timeout"), &mut warnings);
+    let oauth = (auth_scheme == AuthScheme::OAuth)
+        .then(|| oauth_settings(&lookup, &api_base_url, timeout, &mut warnings));
     let config = Config {
-        auth_scheme: auth_scheme(lookup("AuthScheme"), &mut warnings),
+        auth_scheme,
         token: token(lookup("PWD"), lookup("PrivateAppToken")),
-        api_base_url: lookup("APIBaseURL")
-            .filter(|v| !v.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_API_BASE_URL.to_string()),
-        timeout: timeout(lookup("Timeout"), &mut warnings),
+        api_base_url,
+        timeout,
+        oauth,
         logfile: lookup("Logfile")
             .filter(|v| !v.trim().is_empty())
             .map(PathBuf::from),
@@ -216,6 +225,76 @@ fn auth_scheme(value: Option<String>, warnings: &mut Vec<String>) -> AuthScheme 
             AuthScheme::PrivateApp
         }
     }
+}
+
+/// HubSpot's consent page (reference §12.1).
+pub const DEFAULT_AUTHORIZATION_URL: &str = "https://app.hubspot.com/oauth/authorize";
+/// The reference product's example callback (DESIGN "Words").
+pub const DEFAULT_CALLBACK_URL: &str = "http://localhost:33333";
+/// How long the desktop flow waits for the user's approval in the browser.
+const DEFAULT_BROWSER_TIMEOUT_SECS: u64 = 300;
+
+/// The OAuth properties (DESIGN "Connection properties"). `InitiateOAuth` defaults to `OFF`,
+/// as in the reference product; `Scope` to `hubdb`, `OptionalScope` to the owners scope the
+/// `Owners` view needs; the token endpoint to HubSpot's v3 one under `APIBaseURL` (§12.2).
+fn oauth_settings(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    api_base_url: &str,
+    timeout: Duration,
+    warnings: &mut Vec<String>,
+) -> hubdb::oauth::OAuthSettings {
+    use hubdb::oauth::{Initiate, OAuthApp, OAuthSettings};
+    let text = |key: &str| {
+        lookup(key)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let secret = |key: &str| text(key).map(Secret::new);
+    let initiate = match text("InitiateOAuth") {
+        None => Initiate::Off,
+        Some(value) => Initiate::parse(&value).unwrap_or_else(|| {
+            warnings.push(format!(
+                "InitiateOAuth '{value}' is not known; using OFF (known: OFF, GETANDREFRESH, REFRESH)"
+            ));
+            Initiate::Off
+        }),
+    };
+    let app = OAuthApp {
+        client_id: text("OAuthClientId").unwrap_or_default(),
+        client_secret: secret("OAuthClientSecret").unwrap_or_default(),
+        callback_url: text("CallbackURL").unwrap_or_else(|| DEFAULT_CALLBACK_URL.to_string()),
+        scope: text("Scope").unwrap_or_else(|| "hubdb".to_string()),
+        optional_scope: text("OptionalScope")
+            .unwrap_or_else(|| "crm.objects.owners.read".to_string()),
+        authorization_url: text("OAuthAuthorizationURL")
+            .unwrap_or_else(|| DEFAULT_AUTHORIZATION_URL.to_string()),
+        token_url: text("OAuthAccessTokenURL").unwrap_or_else(|| {
+            format!(
+                "{}/oauth/v3/token",
+                api_base_url.trim().trim_end_matches('/')
+            )
+        }),
+        timeout: if timeout.is_zero() {
+            Duration::from_secs(DEFAULT_TIMEOUT_SECS)
+        } else {
+            timeout
+        },
+        // The BROWSER environment variable, else the platform's opener.
+        browser: None,
+    };
+    let mut settings = OAuthSettings::new(app, initiate);
+    settings.settings_location = text("OAuthSettingsLocation").map(PathBuf::from);
+    settings.verifier = secret("OAuthVerifier");
+    settings.access_token = secret("OAuthAccessToken");
+    settings.refresh_token = secret("OAuthRefreshToken");
+    settings.browser_timeout = Duration::from_secs(number(
+        "OAuthBrowserTimeout",
+        lookup("OAuthBrowserTimeout"),
+        DEFAULT_BROWSER_TIMEOUT_SECS,
+        1..=3600,
+        warnings,
+    ));
+    settings
 }
 
 fn timeout(value: Option<String>, warnings: &mut Vec<String>) -> Duration {
@@ -269,6 +348,7 @@ fn engine_options(
         metadata_ttl: Duration::from_secs(ttl),
         pushdown,
         pages_in_flight: pages as usize,
+        oauth: None,
     }
 }
 

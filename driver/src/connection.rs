@@ -15,6 +15,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use hubdb::Secret;
+
 use crate::config::{self, AuthScheme, Config, Pairs};
 use crate::diag::Diagnostics;
 use crate::error::{self, DriverError, DriverResult, Phase, SqlState};
@@ -100,26 +102,67 @@ fn start_log(config: &Config, diag: &mut Diagnostics) {
 
 /// Builds the client and the engine, and verifies the credentials with one request.
 fn open_engine(config: &Config, login_timeout: u64) -> DriverResult<hubdb_sql::Engine> {
-    if config.auth_scheme == AuthScheme::OAuth {
-        return Err(DriverError::new(
-            SqlState::NOT_IMPLEMENTED,
-            "AuthScheme=OAuth is not supported in this release; use AuthScheme=PrivateApp with PrivateAppToken",
-        ));
-    }
-    let token = config.token.clone().ok_or_else(|| {
-        DriverError::new(
-            SqlState::INVALID_AUTHORIZATION,
-            "no PrivateAppToken: set it in the DSN or the connection string, or pass it as the password",
-        )
-    })?;
-    let mut client_config = hubdb::ClientConfig::new(config.api_base_url.clone(), token);
+    let mut client_config = match (&config.auth_scheme, &config.oauth) {
+        (AuthScheme::OAuth, Some(settings)) => {
+            let credential = oauth_credential(settings)?;
+            let mut client_config =
+                hubdb::ClientConfig::new(config.api_base_url.clone(), Secret::default());
+            client_config.credential = Some(credential);
+            client_config
+        }
+        _ => {
+            let token = config.token.clone().ok_or_else(|| {
+                DriverError::new(
+                    SqlState::INVALID_AUTHORIZATION,
+                    "no PrivateAppToken: set it in the DSN or the connection string, or pass it as the password",
+                )
+            })?;
+            hubdb::ClientConfig::new(config.api_base_url.clone(), token)
+        }
+    };
     if !config.timeout.is_zero() {
         client_config.timeout = config.timeout;
     }
     let client =
         hubdb::Client::new(client_config).map_err(|e| error::from_hubdb(&e, Phase::Connect))?;
-    verify(&client, connect_timeout(config, login_timeout))?;
-    Ok(hubdb_sql::Engine::new(client, config.engine.clone()))
+    // A web application connects with InitiateOAuth=OFF and no token yet to call the OAuth
+    // procedures; there is nothing to verify until it has one.
+    let tokenless = config
+        .oauth
+        .as_ref()
+        .is_some_and(|s| s.initiate == hubdb::oauth::Initiate::Off && s.access_token.is_none());
+    if !tokenless {
+        verify(&client, connect_timeout(config, login_timeout))?;
+    }
+    let options = hubdb_sql::EngineOptions {
+        oauth: config.oauth.clone(),
+        ..config.engine.clone()
+    };
+    Ok(hubdb_sql::Engine::new(client, options))
+}
+
+/// The OAuth credential, with its first tokens: from the settings file, a verifier, a
+/// refresh token or the browser, as `InitiateOAuth` says. The desktop flow has its own
+/// timeout (`OAuthBrowserTimeout`) and the token requests theirs (`Timeout`).
+fn oauth_credential(
+    settings: &hubdb::oauth::OAuthSettings,
+) -> DriverResult<Arc<dyn hubdb::Credential>> {
+    use hubdb::oauth::Initiate;
+    if settings.initiate != Initiate::Off
+        && (settings.app.client_id.is_empty() || settings.app.client_secret.is_empty())
+    {
+        return Err(DriverError::new(
+            SqlState::INVALID_AUTHORIZATION,
+            "AuthScheme=OAuth needs OAuthClientId and OAuthClientSecret: the public app's \
+             credentials from its Auth settings in HubSpot",
+        ));
+    }
+    let credential = runtime::block_on(
+        hubdb::oauth::OAuthCredential::connect(settings.clone()),
+        None,
+    )?
+    .map_err(|e| error::from_hubdb(&e, Phase::Connect))?;
+    Ok(Arc::new(credential))
 }
 
 /// `SQL_ATTR_LOGIN_TIMEOUT` when set, else the Timeout property (0 = none).

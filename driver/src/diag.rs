@@ -41,7 +41,13 @@ impl Diagnostics {
 
     /// Adds a record for an error or warning already carrying its prefix.
     pub fn push(&mut self, error: DriverError) {
-        log::warn!("{} {}", error.state, error.message);
+        // Driver managers and applications probe optional features (unixODBC sets
+        // SQL_ATTR_ANSI_APP on every connect): an HYC00 answer is routine, not a warning.
+        if error.state == SqlState::NOT_IMPLEMENTED {
+            log::debug!("{} {}", error.state, error.message);
+        } else {
+            log::warn!("{} {}", error.state, error.message);
+        }
         self.records.push(DiagRecord {
             state: error.state,
             message: error.message,

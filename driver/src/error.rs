@@ -48,9 +48,14 @@ impl SqlState {
     pub const INDICATOR_REQUIRED: SqlState = SqlState("22002");
     /// Numeric value out of range.
     pub const NUMERIC_OUT_OF_RANGE: SqlState = SqlState("22003");
-    /// Invalid datetime format.
+    /// Invalid datetime format: a string that is no valid date, time or timestamp.
     pub const INVALID_DATETIME: SqlState = SqlState("22007");
-    /// Invalid character value for cast specification.
+    /// Datetime field overflow: a computed date, time or timestamp outside its type's range.
+    pub const DATETIME_OVERFLOW: SqlState = SqlState("22008");
+    /// Division by zero (integer or decimal).
+    pub const DIVISION_BY_ZERO: SqlState = SqlState("22012");
+    /// Invalid character value for cast specification: `CAST('abc' AS INT)`, or a parameter
+    /// value that does not fit its marker.
     pub const INVALID_CHARACTER_VALUE: SqlState = SqlState("22018");
     /// Invalid cursor state: fetch without a result set, or a statement with an open cursor.
     pub const INVALID_CURSOR_STATE: SqlState = SqlState("24000");
@@ -239,15 +244,22 @@ fn hubspot_message(error: &hubdb::Error) -> String {
 }
 
 /// The ONE mapping from SQL engine errors to SQLSTATE and message.
+///
+/// Unsupported SQL is `42000`, not `HYC00`: appendix A lists `42000` for a statement
+/// SQLExecDirect or SQLPrepare cannot prepare, while `HYC00` ("optional feature not
+/// implemented") is for ODBC features: attributes, conversions, scroll options.
 pub fn from_sql(error: &hubdb_sql::SqlError, phase: Phase) -> DriverError {
     use hubdb_sql::SqlErrorKind as K;
     let state = match &error.kind {
         K::HubDb(inner) => return from_hubdb(inner, phase),
-        K::Syntax | K::Unsupported => SqlState::SYNTAX_ERROR,
+        K::Syntax | K::InvalidStatement | K::Unsupported | K::ReadOnly => SqlState::SYNTAX_ERROR,
         K::TableNotFound => SqlState::TABLE_NOT_FOUND,
         K::ColumnNotFound => SqlState::COLUMN_NOT_FOUND,
-        K::InvalidParameter => SqlState::INVALID_CHARACTER_VALUE,
-        K::ReadOnly => SqlState::SYNTAX_ERROR,
+        K::InvalidParameter | K::InvalidCast => SqlState::INVALID_CHARACTER_VALUE,
+        K::InvalidDatetime => SqlState::INVALID_DATETIME,
+        K::DatetimeOverflow => SqlState::DATETIME_OVERFLOW,
+        K::NumericOutOfRange => SqlState::NUMERIC_OUT_OF_RANGE,
+        K::DivisionByZero => SqlState::DIVISION_BY_ZERO,
         K::Cancelled => SqlState::OPERATION_CANCELED,
         K::Internal => SqlState::GENERAL_ERROR,
     };
@@ -307,9 +319,17 @@ mod tests {
         use hubdb_sql::SqlErrorKind as K;
         let cases = [
             (K::Syntax, "42000"),
+            (K::InvalidStatement, "42000"),
             (K::TableNotFound, "42S02"),
             (K::ColumnNotFound, "42S22"),
             (K::Unsupported, "42000"),
+            (K::InvalidParameter, "22018"),
+            (K::InvalidCast, "22018"),
+            (K::InvalidDatetime, "22007"),
+            (K::DatetimeOverflow, "22008"),
+            (K::NumericOutOfRange, "22003"),
+            (K::DivisionByZero, "22012"),
+            (K::ReadOnly, "42000"),
             (K::Cancelled, "HY008"),
             (K::Internal, "HY000"),
         ];
@@ -321,6 +341,39 @@ mod tests {
             let mapped = from_sql(&err, Phase::Connected);
             assert_eq!(mapped.state.as_str(), state);
             assert_eq!(mapped.message, "[HubDB ODBC][Driver] no table named x");
+        }
+    }
+
+    /// The tester's report: engine errors came back as HY000 where appendix A has a state.
+    #[test]
+    fn engine_errors_from_datafusion_get_their_appendix_a_states() {
+        use hubdb_sql::arrow::error::ArrowError;
+        let arrow = |e: ArrowError| hubdb_sql::SqlError::from(e);
+        let cases = [
+            (arrow(ArrowError::DivideByZero), "22012"),
+            (
+                arrow(ArrowError::CastError(
+                    "Cannot cast string 'abc' to value of Int32 type".into(),
+                )),
+                "22018",
+            ),
+            (
+                arrow(ArrowError::CastError(
+                    "Cannot cast string '2024-13-01' to value of Date32 type".into(),
+                )),
+                "22007",
+            ),
+            (
+                arrow(ArrowError::CastError(
+                    "Can't cast value 70000 to type Int16".into(),
+                )),
+                "22003",
+            ),
+        ];
+        for (error, state) in cases {
+            let mapped = from_sql(&error, Phase::Connected);
+            assert_eq!(mapped.state.as_str(), state, "{}", error.message);
+            assert!(mapped.message.starts_with("[HubDB ODBC][Driver] "));
         }
     }
 

@@ -209,10 +209,12 @@ fn text_info(info_type: u16, ctx: &InfoContext) -> Option<String> {
         19 | 20 | 27 | 37 | 38 | 87 | 113 | 10003 => yes_no(true),
         // SQL_DESCRIBE_PARAMETER: markers are typed from the plan (B34).
         10002 => yes_no(true),
-        // SQL_PROCEDURES, SQL_ROW_UPDATES, SQL_MULT_RESULT_SETS, SQL_INTEGRITY,
+        // SQL_PROCEDURES: the OAuth procedures, with `{call ...}` (hubdb_sql::procedures).
+        21 => yes_no(true),
+        // SQL_ROW_UPDATES, SQL_MULT_RESULT_SETS, SQL_INTEGRITY,
         // SQL_ORDER_BY_COLUMNS_IN_SELECT, SQL_MAX_ROW_SIZE_INCLUDES_LONG,
         // SQL_NEED_LONG_DATA_LEN.
-        21 | 11 | 36 | 73 | 90 | 103 | 111 => yes_no(false),
+        11 | 36 | 73 | 90 | 103 | 111 => yes_no(false),
         _ => return None,
     };
     Some(text)

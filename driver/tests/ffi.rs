@@ -429,3 +429,71 @@ fn freed_and_foreign_handles_are_invalid() {
     );
     assert_eq!(results::SQLFetch(Handle::null()), SqlReturn::INVALID_HANDLE);
 }
+
+#[test]
+fn procedures_and_procedure_columns_answer_from_the_registry_narrow_and_wide() {
+    let sandbox = sandbox();
+    let (_, _, stmt) = connected(&sandbox);
+    let pattern = "Get%";
+    // SAFETY: the pattern is valid for its length; null arguments mean "any".
+    let rc = unsafe {
+        catalog::SQLProcedures(
+            stmt,
+            null(),
+            0,
+            null(),
+            0,
+            pattern.as_ptr(),
+            pattern.len() as i16,
+        )
+    };
+    assert_eq!(rc, SqlReturn::SUCCESS);
+    let mut listed = Vec::new();
+    while results::SQLFetch(stmt) == SqlReturn::SUCCESS {
+        let schema = get_text(stmt, 2, &mut [0u8; 16]).2;
+        listed.push((schema, get_text(stmt, 3, &mut [0u8; 64]).2));
+    }
+    assert_eq!(
+        listed,
+        [
+            ("sys".to_string(), "GetOAuthAccessToken".to_string()),
+            ("sys".to_string(), "GetOAuthAuthorizationURL".to_string()),
+        ]
+    );
+
+    let procedure: Vec<u16> = "RefreshOAuthAccessToken".encode_utf16().collect();
+    // SAFETY: the procedure name is valid for its length in characters.
+    let rc = unsafe {
+        catalog::SQLProcedureColumnsW(
+            stmt,
+            null(),
+            0,
+            null(),
+            0,
+            procedure.as_ptr(),
+            procedure.len() as i16,
+            null(),
+            0,
+        )
+    };
+    assert_eq!(rc, SqlReturn::SUCCESS);
+    let mut columns = Vec::new();
+    while results::SQLFetch(stmt) == SqlReturn::SUCCESS {
+        let name = get_text(stmt, 4, &mut [0u8; 64]).2;
+        columns.push((name, get_text(stmt, 5, &mut [0u8; 8]).2));
+    }
+    let columns: Vec<(&str, &str)> = columns
+        .iter()
+        .map(|(name, kind)| (name.as_str(), kind.as_str()))
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            ("OAuthRefreshToken", "1"),
+            ("OAuthAccessToken", "3"),
+            ("OAuthRefreshToken", "3"),
+            ("ExpiresIn", "3"),
+        ],
+        "one input (SQL_PARAM_INPUT), then the result columns (SQL_RESULT_COL)"
+    );
+}

@@ -443,6 +443,34 @@ pub unsafe extern "system" fn SQLForeignKeysW(
     unsafe { empty(stmt, args, EmptyCatalog::ForeignKeys, Width::Wide) }
 }
 
+/// # Safety
+/// As [`names`].
+unsafe fn procedures(stmt: Handle, args: [Arg; 3], width: Width) -> SqlReturn {
+    guard::stmt(stmt, |stmt, _| {
+        // SAFETY: forwarded caller contract.
+        let [catalog, schema, procedure] = unsafe { names(args, width)? };
+        statement::open_catalog(stmt, |_, _, metadata_id| {
+            catalog::procedures(&catalog_args(catalog, schema, procedure, metadata_id))
+        })
+    })
+}
+
+/// # Safety
+/// As [`names`].
+unsafe fn procedure_columns(stmt: Handle, args: [Arg; 4], width: Width) -> SqlReturn {
+    guard::stmt(stmt, |stmt, _| {
+        // SAFETY: forwarded caller contract.
+        let [catalog, schema, procedure, column] = unsafe { names(args, width)? };
+        statement::open_catalog(stmt, |_, _, metadata_id| {
+            let args = CatalogArgs {
+                column,
+                ..catalog_args(catalog, schema, procedure, metadata_id)
+            };
+            catalog::procedure_columns(&args)
+        })
+    })
+}
+
 /// SQLProcedures.
 ///
 /// # Safety
@@ -463,7 +491,7 @@ pub unsafe extern "system" fn SQLProcedures(
         (procedure.cast(), procedure_len),
     ];
     // SAFETY: forwarded caller contract.
-    unsafe { empty(stmt, args, EmptyCatalog::Procedures, Width::Narrow) }
+    unsafe { procedures(stmt, args, Width::Narrow) }
 }
 
 /// SQLProceduresW.
@@ -486,7 +514,7 @@ pub unsafe extern "system" fn SQLProceduresW(
         (procedure.cast(), procedure_len),
     ];
     // SAFETY: forwarded caller contract.
-    unsafe { empty(stmt, args, EmptyCatalog::Procedures, Width::Wide) }
+    unsafe { procedures(stmt, args, Width::Wide) }
 }
 
 /// SQLProcedureColumns.
@@ -512,7 +540,7 @@ pub unsafe extern "system" fn SQLProcedureColumns(
         (column.cast(), column_len),
     ];
     // SAFETY: forwarded caller contract.
-    unsafe { empty(stmt, args, EmptyCatalog::ProcedureColumns, Width::Narrow) }
+    unsafe { procedure_columns(stmt, args, Width::Narrow) }
 }
 
 /// SQLProcedureColumnsW.
@@ -538,7 +566,7 @@ pub unsafe extern "system" fn SQLProcedureColumnsW(
         (column.cast(), column_len),
     ];
     // SAFETY: forwarded caller contract.
-    unsafe { empty(stmt, args, EmptyCatalog::ProcedureColumns, Width::Wide) }
+    unsafe { procedure_columns(stmt, args, Width::Wide) }
 }
 
 /// SQLTablePrivileges.
