@@ -27,23 +27,29 @@ fi
 
 scripts/setup.sh --odbc-only
 cargo build -q -p hubdb-odbc -p hubdb-sandbox -p hubdb-installer
+build=${CARGO_TARGET_DIR:-$root/target}/debug
 mkdir -p "$demo"
 stop_sandbox
 
 # --port 0: the sandbox picks a free port and prints its base URL as the first line.
-target/debug/hubdb-sandbox --port 0 >"$demo/sandbox.out" 2>"$demo/sandbox.log" &
-echo $! >"$demo/sandbox.pid"
+"$build/hubdb-sandbox" --port 0 >"$demo/sandbox.out" 2>"$demo/sandbox.log" &
+sandbox_pid=$!
 url=""
 for _ in $(seq 1 100); do
   url=$(head -n 1 "$demo/sandbox.out" 2>/dev/null || true)
   [ -n "$url" ] && break
   sleep 0.1
 done
-[ -n "$url" ] || { echo "the sandbox did not start; see $demo/sandbox.log" >&2; exit 1; }
+if [ -z "$url" ]; then
+  kill "$sandbox_pid" 2>/dev/null || true
+  echo "the sandbox did not start; see $demo/sandbox.log" >&2
+  exit 1
+fi
+echo "$sandbox_pid" >"$demo/sandbox.pid"
 
-installer=target/debug/hubdb-odbc-install
-$installer driver --dir "$demo" --library "$root/target/debug/libhubdb_odbc.so" >/dev/null
-$installer dsn "$dsn" --dir "$demo" AuthScheme=PrivateApp "PrivateAppToken=$token" \
+installer=$build/hubdb-odbc-install
+"$installer" driver --dir "$demo" --library "$build/libhubdb_odbc.so" >/dev/null
+"$installer" dsn "$dsn" --dir "$demo" AuthScheme=PrivateApp "PrivateAppToken=$token" \
   "APIBaseURL=$url" >/dev/null
 
 export ODBCSYSINI=$demo ODBCINSTINI=odbcinst.ini ODBCINI=$demo/odbc.ini

@@ -18,11 +18,16 @@ const USAGE: &str = "usage: hubdb-sandbox [--port N] [--token T]... [--token-wit
                      [--oauth-client ID:SECRET[:REDIRECT_URI]]... [--oauth-auto-approve] \
                      [--oauth-deny-without-redirect] [--oauth-drop-optional-scopes] \
                      [--oauth-rotate-refresh-tokens] [--oauth-code-lifetime-secs N] \
-                     [--oauth-token-lifetime-secs N]";
+                     [--oauth-token-lifetime-secs N] [--exit-with-stdin]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match parse_args(std::env::args().skip(1)) {
+    // `--exit-with-stdin`: stop when standard input closes, so a test harness that dies or
+    // keeps the process in a static that is never dropped leaves no server behind.
+    let (with_stdin, args): (Vec<String>, Vec<String>) = std::env::args()
+        .skip(1)
+        .partition(|a| a == "--exit-with-stdin");
+    let config = match parse_args(args.into_iter()) {
         Ok(config) => config,
         Err(message) => {
             eprintln!("hubdb-sandbox: {message}\n{USAGE}");
@@ -42,7 +47,14 @@ async fn main() -> ExitCode {
         "hubdb-sandbox: serving HubDB v3; demo token {DEMO_TOKEN}; demo OAuth client id \
          {DEMO_CLIENT_ID}"
     );
-    wait_for_signal().await;
+    if with_stdin.is_empty() {
+        wait_for_signal().await;
+    } else {
+        tokio::select! {
+            () = wait_for_signal() => {}
+            () = stdin_closed() => {}
+        }
+    }
     sandbox.shutdown().await;
     ExitCode::SUCCESS
 }
@@ -114,6 +126,16 @@ async fn wait_for_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Resolves when standard input reaches its end (the parent closed it or exited).
+async fn stdin_closed() {
+    let (closed, wait) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        let _ = closed.send(());
+    });
+    let _ = wait.await;
 }
 
 #[cfg(test)]

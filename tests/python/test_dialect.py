@@ -233,8 +233,17 @@ def test_sys_tables_match_the_catalog_functions(conn):
 
 def test_sys_procedures_and_sqlinfo(conn):
     cursor = conn.cursor()
-    assert cursor.execute("SELECT COUNT(*) FROM sys_procedures").fetchone()[0] == 0
-    assert cursor.execute("SELECT COUNT(*) FROM sys_procedureparameters").fetchone()[0] == 0
+    names = [r[0] for r in cursor.execute(
+        "SELECT ProcedureName FROM sys_procedures ORDER BY ProcedureName"
+    ).fetchall()]
+    assert names == ["GetOAuthAccessToken", "GetOAuthAuthorizationURL", "RefreshOAuthAccessToken"]
+    parameters = cursor.execute(
+        "SELECT ColumnName, Direction FROM sys_procedureparameters "
+        "WHERE ProcedureName = 'RefreshOAuthAccessToken' ORDER BY Ordinal"
+    ).fetchall()
+    assert [tuple(p) for p in parameters] == [
+        ("OAuthRefreshToken", 1), ("OAuthAccessToken", 4), ("OAuthRefreshToken", 4), ("ExpiresIn", 4),
+    ]
     (functions,) = cursor.execute(
         "SELECT VALUE FROM sys_sqlinfo WHERE NAME = 'STRING_FUNCTIONS'"
     ).fetchone()

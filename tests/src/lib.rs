@@ -79,6 +79,10 @@ impl SandboxProcess {
         let mut child = Command::new(binary)
             .args(["--port", "0"])
             .args(args)
+            // The sandbox ends when this pipe closes, i.e. when this process ends: a
+            // SandboxProcess kept in a static is never dropped.
+            .arg("--exit-with-stdin")
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
