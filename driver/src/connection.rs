@@ -132,7 +132,22 @@ fn open_engine(config: &Config, login_timeout: u64) -> DriverResult<hubdb_sql::E
         .as_ref()
         .is_some_and(|s| s.initiate == hubdb::oauth::Initiate::Off && s.access_token.is_none());
     if !tokenless {
-        verify(&client, connect_timeout(config, login_timeout))?;
+        verify(&client, connect_timeout(config, login_timeout)).map_err(|mut error| {
+            // HubSpot's 401 says only that the credentials were refused; with stored OAuth
+            // tokens the way out is a new sign-in (the app was uninstalled, the grant revoked).
+            if let Some(settings) = config.oauth.as_ref().filter(|s| {
+                s.initiate != hubdb::oauth::Initiate::Off
+                    && error.state == SqlState::INVALID_AUTHORIZATION
+            }) {
+                error.message.push_str(&format!(
+                    "; the OAuth tokens stored in {} were refused: delete that file and \
+                     connect with InitiateOAuth=GETANDREFRESH to sign in again, or set \
+                     OAuthVerifier",
+                    settings.location().display()
+                ));
+            }
+            error
+        })?;
     }
     let options = hubdb_sql::EngineOptions {
         oauth: config.oauth.clone(),

@@ -810,6 +810,8 @@ def test_revoked_grant_is_28000_on_the_open_connection_and_at_connect(revocable,
         connect(text)
     assert sqlstate_of(caught.value) == "28000"
     assert_no_secret(message_of(caught.value))
+    # The way out is named: a new sign-in, and which file holds the refused tokens.
+    assert str(settings) in message_of(caught.value)
     assert settings.read_bytes() == before
 
 
