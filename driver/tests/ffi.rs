@@ -497,3 +497,35 @@ fn procedures_and_procedure_columns_answer_from_the_registry_narrow_and_wide() {
         "one input (SQL_PARAM_INPUT), then the result columns (SQL_RESULT_COL)"
     );
 }
+
+#[test]
+fn readonly_connections_report_read_only_access_mode() {
+    const SQL_ATTR_ACCESS_MODE: i32 = 101;
+    let sandbox = sandbox();
+    let access_mode = |extra: &str| {
+        let env = alloc(HANDLE_ENV, Handle::null());
+        let conn = alloc(HANDLE_DBC, env);
+        let string = format!(
+            "APIBaseURL={};PrivateAppToken={};{extra}",
+            sandbox.url,
+            hubdb_sandbox::DEMO_TOKEN
+        );
+        assert_eq!(connect_with(conn, &string), SqlReturn::SUCCESS);
+        let mut mode = 99u32;
+        // SAFETY: `mode` is a valid SQLUINTEGER for the attribute's value.
+        let rc = unsafe {
+            hubdb_odbc::ffi::attributes::SQLGetConnectAttr(
+                conn,
+                SQL_ATTR_ACCESS_MODE,
+                (&mut mode as *mut u32).cast::<c_void>(),
+                0,
+                null_mut(),
+            )
+        };
+        assert_eq!(rc, SqlReturn::SUCCESS);
+        mode
+    };
+    // SQL_MODE_READ_WRITE 0, SQL_MODE_READ_ONLY 1.
+    assert_eq!(access_mode(""), 0);
+    assert_eq!(access_mode("Readonly=true"), 1);
+}

@@ -207,7 +207,10 @@ unsafe fn get_connect_attr(
             // SAFETY: forwarded caller contract.
             return unsafe { out.write(&catalog, diag).map(drop) };
         }
-        ACCESS_MODE => u32::from(attrs.read_only),
+        // Read-only when the application asked for it or the connection's `Readonly` says so.
+        ACCESS_MODE => {
+            u32::from(attrs.read_only || state.session.as_ref().is_some_and(|s| s.config.readonly))
+        }
         AUTOCOMMIT => u32::from(attrs.autocommit),
         LOGIN_TIMEOUT => attrs.login_timeout as u32,
         CONNECTION_TIMEOUT => attrs.connection_timeout as u32,
