@@ -213,13 +213,7 @@ impl ExecutionPlan for HubDbCountExec {
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        if children.is_empty() {
-            Ok(self)
-        } else {
-            Err(DataFusionError::Internal(
-                "HubDbCountExec has no children".into(),
-            ))
-        }
+        crate::leaf::without_children(self, &children)
     }
 
     fn execute(
@@ -227,11 +221,7 @@ impl ExecutionPlan for HubDbCountExec {
         partition: usize,
         _context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
-            return Err(DataFusionError::Internal(format!(
-                "HubDbCountExec has one partition, asked for {partition}"
-            )));
-        }
+        crate::leaf::only_partition(self.name(), partition)?;
         let scan = self.scan.clone();
         let schema = Arc::clone(&self.schema);
         let batch = futures::stream::once(async move {

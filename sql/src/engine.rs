@@ -175,9 +175,7 @@ impl Engine {
             let call = call?;
             let columns = call
                 .procedure
-                .parameters
-                .iter()
-                .filter(|p| p.direction == crate::procedures::ParameterDirection::Output)
+                .outputs()
                 .map(|p| ResultColumn {
                     name: p.name.to_string(),
                     table: None,

@@ -23,6 +23,7 @@ mod engine;
 mod error;
 mod functions;
 mod layout;
+mod leaf;
 mod metadata;
 mod names;
 mod options;

@@ -492,13 +492,7 @@ impl ExecutionPlan for OwnersExec {
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        if children.is_empty() {
-            Ok(self)
-        } else {
-            Err(DataFusionError::Internal(
-                "OwnersExec has no children".into(),
-            ))
-        }
+        crate::leaf::without_children(self, &children)
     }
 
     fn execute(
@@ -506,11 +500,7 @@ impl ExecutionPlan for OwnersExec {
         partition: usize,
         _context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
-            return Err(DataFusionError::Internal(format!(
-                "OwnersExec has one partition, asked for {partition}"
-            )));
-        }
+        crate::leaf::only_partition(self.name(), partition)?;
         let source = Arc::clone(&self.source);
         let projection = self.projection.clone();
         let batches = futures::stream::iter(self.listings.clone()).then(move |query| {

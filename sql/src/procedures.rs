@@ -63,7 +63,8 @@ impl Procedure {
             .filter(|p| p.direction != ParameterDirection::Output)
     }
 
-    fn outputs(&self) -> impl Iterator<Item = &ProcedureParameter> {
+    /// The output parameters: the columns of the procedure's result, in order.
+    pub(crate) fn outputs(&self) -> impl Iterator<Item = &ProcedureParameter> {
         self.parameters
             .iter()
             .filter(|p| p.direction == ParameterDirection::Output)

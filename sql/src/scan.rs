@@ -407,13 +407,7 @@ impl ExecutionPlan for HubDbScanExec {
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        if children.is_empty() {
-            Ok(self)
-        } else {
-            Err(DataFusionError::Internal(
-                "HubDbScanExec has no children".into(),
-            ))
-        }
+        crate::leaf::without_children(self, &children)
     }
 
     fn with_fetch(&self, limit: Option<usize>) -> Option<Arc<dyn ExecutionPlan>> {
@@ -458,11 +452,7 @@ impl ExecutionPlan for HubDbScanExec {
         partition: usize,
         _context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
-            return Err(DataFusionError::Internal(format!(
-                "HubDbScanExec has one partition, asked for {partition}"
-            )));
-        }
+        crate::leaf::only_partition(self.name(), partition)?;
         Ok(Box::pin(cooperative(RecordBatchStreamAdapter::new(
             Arc::clone(&self.schema),
             self.batches(),
