@@ -25,8 +25,8 @@
 //!   too, although the spec makes it an ordinary argument: patterns are a superset). A
 //!   registry `Output` parameter arrives as a column of the procedure's one-row result set, so
 //!   SQLProcedureColumns reports it as `SQL_RESULT_COL`, not as a bound output parameter;
-//! - foreign keys and privileges are correctly shaped empty result sets: the engine does not
-//!   yet say which table a FOREIGN_ID column references.
+//! - a FOREIGN_ID column is a foreign key onto the row id of the table HubDB says it
+//!   references, within one schema (B10); privileges are correctly shaped empty result sets.
 
 use crate::cursor::{Cursor, Wait};
 use crate::describe::{self, TypeInfo};
@@ -36,8 +36,8 @@ use hubdb_sql::arrow::array::{ArrayRef, Int16Array, Int32Array, StringArray};
 use hubdb_sql::arrow::datatypes::{Field, Schema};
 use hubdb_sql::arrow::record_batch::RecordBatch;
 use hubdb_sql::{
-    CatalogTable, Engine, ParameterDirection, Procedure, ProcedureParameter, ResultColumn, SqlType,
-    TableKind,
+    CatalogTable, Engine, ForeignKey, ParameterDirection, Procedure, ProcedureParameter,
+    ResultColumn, SqlType, TableKind,
 };
 use std::sync::Arc;
 
@@ -130,6 +130,22 @@ pub fn row_id_function(
         }
     }
     Ok(function.result(&keys)?.into_cursor())
+}
+
+/// SQLForeignKeys: the keys onto the primary-key table, the keys of the foreign-key table,
+/// or the one link between both (ordinary arguments, not patterns).
+pub fn foreign_keys(
+    engine: &Engine,
+    primary: &CatalogArgs,
+    foreign: &CatalogArgs,
+    wait: Wait<'_>,
+) -> DriverResult<Cursor> {
+    if primary.table.is_none() && foreign.table.is_none() {
+        return Err(DriverError::null_pointer("PKTableName and FKTableName"));
+    }
+    let keys = runtime::block_on_cancellable(engine.foreign_keys(), wait.timeout, wait.cancel)?
+        .map_err(|e| error::from_sql(&e, error::Phase::Connected))?;
+    Ok(foreign_keys_result(&keys, primary, foreign)?.into_cursor())
 }
 
 fn engine_tables(engine: &Engine, wait: Wait<'_>) -> DriverResult<Vec<CatalogTable>> {
@@ -1015,6 +1031,54 @@ fn procedure_column_row(
 // ---------------------------------------------------------------------------------------------
 // Correctly shaped empty results.
 
+/// `SQL_NO_ACTION` and `SQL_NOT_DEFERRABLE` (sqlext.h): HubDB neither cascades nor checks.
+const SQL_NO_ACTION: i16 = 3;
+const SQL_NOT_DEFERRABLE: i16 = 7;
+
+/// SQLForeignKeys' rows, ordered as the spec says: by the foreign-key table when the
+/// primary-key table was named, by the primary-key table otherwise.
+pub fn foreign_keys_result(
+    keys: &[ForeignKey],
+    primary: &CatalogArgs,
+    foreign: &CatalogArgs,
+) -> DriverResult<CatalogResult> {
+    let (primary, foreign) = (ObjectMatcher::exact(primary), ObjectMatcher::exact(foreign));
+    let mut keys: Vec<&ForeignKey> = keys
+        .iter()
+        .filter(|k| primary.object(CATALOG, &k.schema, &k.primary_table))
+        .filter(|k| foreign.object(CATALOG, &k.schema, &k.foreign_table))
+        .collect();
+    let by_foreign = !matches!(primary.table, NameMatch::Any);
+    keys.sort_by_key(|k| {
+        let (pk, fk) = (k.primary_table.clone(), k.foreign_table.clone());
+        let tables = if by_foreign { (fk, pk) } else { (pk, fk) };
+        (k.schema.clone(), tables, k.foreign_column.clone())
+    });
+    build(
+        &FOREIGN_KEYS,
+        keys.into_iter().map(foreign_key_row).collect(),
+    )
+}
+
+fn foreign_key_row(key: &ForeignKey) -> Vec<Cell> {
+    vec![
+        text(CATALOG),
+        text(&key.schema),
+        text(&key.primary_table),
+        text(&key.primary_column),
+        text(CATALOG),
+        text(&key.schema),
+        text(&key.foreign_table),
+        text(&key.foreign_column),
+        small(1),
+        small(SQL_NO_ACTION),
+        small(SQL_NO_ACTION),
+        text(&format!("FK_{}_{}", key.foreign_table, key.foreign_column)),
+        text(&format!("PK_{}", key.primary_table)),
+        small(SQL_NOT_DEFERRABLE),
+    ]
+}
+
 const FOREIGN_KEYS: [Spec; 14] = [
     ("PKTABLE_CAT", Kind::Name, true),
     ("PKTABLE_SCHEM", Kind::Name, true),
@@ -1056,7 +1120,6 @@ const COLUMN_PRIVILEGES: [Spec; 8] = [
 /// Catalog functions that answer with a correctly shaped, empty result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmptyCatalog {
-    ForeignKeys,
     TablePrivileges,
     ColumnPrivileges,
 }
@@ -1065,7 +1128,6 @@ impl EmptyCatalog {
     /// The empty result with the function's columns.
     pub fn result(self) -> DriverResult<CatalogResult> {
         let specs: &[Spec] = match self {
-            EmptyCatalog::ForeignKeys => &FOREIGN_KEYS,
             EmptyCatalog::TablePrivileges => &TABLE_PRIVILEGES,
             EmptyCatalog::ColumnPrivileges => &COLUMN_PRIVILEGES,
         };
@@ -1419,10 +1481,56 @@ mod tests {
         assert_eq!(rowver.batch.num_rows(), 0);
     }
 
+    fn key(schema: &str, primary: &str, foreign: &str, column: &str) -> ForeignKey {
+        ForeignKey {
+            schema: schema.to_string(),
+            primary_table: primary.to_string(),
+            primary_column: "Id".to_string(),
+            foreign_table: foreign.to_string(),
+            foreign_column: column.to_string(),
+        }
+    }
+
+    fn foreign_key_catalog() -> Vec<ForeignKey> {
+        vec![
+            key("Published", "store_locations", "team_members", "office"),
+            key("Published", "store_locations", "events", "venue"),
+            key("Draft", "store_locations", "events", "venue"),
+            key("Published", "events", "talks", "event"),
+        ]
+    }
+
+    #[test]
+    fn b10_foreign_keys_by_primary_table_list_the_referencing_tables_in_order() {
+        let primary = args(Some("Published"), Some("STORE_LOCATIONS"));
+        let result = foreign_keys_result(&foreign_key_catalog(), &primary, &CatalogArgs::default())
+            .expect("foreign keys");
+        assert_eq!(result.columns.len(), 14);
+        assert_eq!(names(&result, 6), ["events", "team_members"]);
+        assert_eq!(names(&result, 7), ["venue", "office"]);
+        assert_eq!(names(&result, 2), ["store_locations", "store_locations"]);
+        assert_eq!(names(&result, 3), ["Id", "Id"]);
+        assert_eq!(smalls(&result, 8), [Some(1), Some(1)]);
+        assert_eq!(smalls(&result, 13), [Some(SQL_NOT_DEFERRABLE); 2]);
+    }
+
+    #[test]
+    fn b10_foreign_keys_by_foreign_table_and_both_tables() {
+        let keys = foreign_key_catalog();
+        let none = CatalogArgs::default();
+        let events = args(None, Some("events"));
+        let by_foreign = foreign_keys_result(&keys, &none, &events).expect("by foreign");
+        assert_eq!(names(&by_foreign, 1), ["Draft", "Published"]);
+        let stores = args(Some("Published"), Some("store_locations"));
+        let pair = args(Some("Published"), Some("events"));
+        let both = foreign_keys_result(&keys, &stores, &pair).expect("both");
+        assert_eq!(names(&both, 11), ["FK_events_venue"]);
+        assert_eq!(names(&both, 12), ["PK_store_locations"]);
+    }
+
     #[test]
     fn empty_catalog_functions_have_their_columns() {
         let cases = [
-            (EmptyCatalog::ForeignKeys, 14),
             (EmptyCatalog::TablePrivileges, 7),
             (EmptyCatalog::ColumnPrivileges, 8),
         ];

@@ -84,6 +84,21 @@ pub struct CatalogTable {
     pub remarks: Option<String>,
 }
 
+/// A FOREIGN_ID column and the table whose rows it references: its cells hold row ids of
+/// that table, so the link is a foreign key onto the row id (bug case B10).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForeignKey {
+    /// The schema of both tables: a published table references the published version of
+    /// its target, a draft table the draft version.
+    pub schema: String,
+    pub primary_table: String,
+    /// The row id column of the referenced table.
+    pub primary_column: String,
+    pub foreign_table: String,
+    /// The FOREIGN_ID column.
+    pub foreign_column: String,
+}
+
 /// A planned statement: result columns are known without reading rows.
 #[derive(Clone, Debug)]
 pub struct Prepared {
@@ -304,6 +319,19 @@ impl Engine {
         Ok(tables)
     }
 
+    /// Every FOREIGN_ID column whose target table HubDB names (`foreignTableId`, reference
+    /// §4.3) and which exists in the same version; a target that is gone is left out.
+    pub async fn foreign_keys(&self) -> Result<Vec<ForeignKey>, SqlError> {
+        let mut keys = Vec::new();
+        for version in [Version::Published, Version::Draft] {
+            let tables = self.metadata.tables(version).await?;
+            for table in tables.iter() {
+                keys.extend(table_foreign_keys(table, &tables, version));
+            }
+        }
+        Ok(keys)
+    }
+
     /// The columns of one table; an empty schema resolves as an unqualified name does.
     pub async fn columns(&self, schema: &str, table: &str) -> Result<Vec<ResultColumn>, SqlError> {
         if crate::owners::is_crm_schema(schema) {
@@ -334,6 +362,29 @@ impl Engine {
             })
             .collect())
     }
+}
+
+fn table_foreign_keys(
+    table: &hubdb::Table,
+    all: &[hubdb::Table],
+    version: Version,
+) -> Vec<ForeignKey> {
+    let target_of = |id: i64| all.iter().find(|t| t.id == id.to_string());
+    table
+        .columns
+        .iter()
+        .filter(|c| c.column_type == hubdb::ColumnType::ForeignId)
+        .filter_map(|column| {
+            let target = target_of(column.foreign_table_id?)?;
+            Some(ForeignKey {
+                schema: schema_name(version).to_string(),
+                primary_table: target.name.clone(),
+                primary_column: TableLayout::new(target, version).row_id_name().to_string(),
+                foreign_table: table.name.clone(),
+                foreign_column: column.name.clone(),
+            })
+        })
+        .collect()
 }
 
 /// Only queries are planned now; writes get a clear refusal.

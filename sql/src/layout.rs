@@ -170,6 +170,14 @@ impl TableLayout {
         }
     }
 
+    /// The SQL name of the row id (`Id`, or `hs_id` when a table column is called `Id`).
+    pub(crate) fn row_id_name(&self) -> &str {
+        self.columns
+            .iter()
+            .find(|c| c.source == Source::System(SystemColumn::Id))
+            .map_or(SystemColumn::Id.sql_name(), |c| &c.name)
+    }
+
     /// The column whose SQL name matches, ignoring case.
     pub(crate) fn column(&self, name: &str) -> Option<&LayoutColumn> {
         self.columns

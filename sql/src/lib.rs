@@ -54,7 +54,7 @@ pub use datafusion::arrow;
 
 pub use count::HubDbCountExec;
 pub use engine::{
-    CatalogTable, Engine, EngineOptions, Prepared, ResultColumn, ResultSet, TableKind,
+    CatalogTable, Engine, EngineOptions, ForeignKey, Prepared, ResultColumn, ResultSet, TableKind,
 };
 pub use error::{SqlError, SqlErrorKind};
 pub use functions::{

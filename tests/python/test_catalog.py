@@ -1,5 +1,6 @@
 """cursor.tables() and cursor.columns() describe what the sandbox holds."""
 
+import pyodbc
 import pytest
 
 import expected
@@ -62,3 +63,30 @@ def test_columns_result_has_the_18_columns_of_the_spec(conn):
         "REMARKS", "COLUMN_DEF", "SQL_DATA_TYPE", "SQL_DATETIME_SUB", "CHAR_OCTET_LENGTH",
         "ORDINAL_POSITION", "IS_NULLABLE",
     ]
+
+
+def test_b10_foreign_keys_link_foreign_id_columns_to_the_referenced_row_id(conn, sandbox):
+    tables = {t["id"]: t for t in sandbox.get("/cms/v3/hubdb/tables")["results"]}
+    links = sorted(
+        (tables[str(c["foreignTableId"])]["name"], t["name"], c["name"])
+        for t in tables.values()
+        for c in t["columns"]
+        if c["type"] == "FOREIGN_ID" and str(c.get("foreignTableId")) in tables
+    )
+    assert links, "the sample data has FOREIGN_ID columns"
+    target = links[0][0]
+
+    onto = conn.cursor().foreignKeys(table=target, schema="Published").fetchall()
+    of_members = conn.cursor().foreignKeys(foreignTable="team_members").fetchall()
+
+    assert sorted((r.pktable_name, r.fktable_name, r.fkcolumn_name) for r in onto) == [
+        link for link in links if link[0] == target
+    ]
+    assert {(r.pktable_cat, r.pkcolumn_name, r.key_seq) for r in onto} == {("HubDB", "Id", 1)}
+    assert {r.fktable_schem for r in of_members} == {"Draft", "Published"}
+    assert {(r.pktable_name, r.fkcolumn_name) for r in of_members} == {("store_locations", "office")}
+
+
+def test_foreign_keys_without_either_table_is_hy009(conn):
+    with pytest.raises(pyodbc.Error, match="HY009"):
+        conn.cursor().foreignKeys()

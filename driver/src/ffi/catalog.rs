@@ -379,6 +379,27 @@ unsafe fn empty<const N: usize>(
     })
 }
 
+/// # Safety
+/// As [`names`].
+unsafe fn foreign_keys(stmt: Handle, args: [Arg; 6], width: Width) -> SqlReturn {
+    guard::stmt(stmt, |stmt, _| {
+        // SAFETY: forwarded caller contract.
+        let [
+            pk_catalog,
+            pk_schema,
+            pk_table,
+            fk_catalog,
+            fk_schema,
+            fk_table,
+        ] = unsafe { names(args, width)? };
+        statement::open_catalog(stmt, |engine, wait, metadata_id| {
+            let primary = catalog_args(pk_catalog, pk_schema, pk_table, metadata_id);
+            let foreign = catalog_args(fk_catalog, fk_schema, fk_table, metadata_id);
+            catalog::foreign_keys(engine, &primary, &foreign, wait)
+        })
+    })
+}
+
 /// SQLForeignKeys.
 ///
 /// # Safety
@@ -408,7 +429,7 @@ pub unsafe extern "system" fn SQLForeignKeys(
         (fk_table.cast(), fk_table_len),
     ];
     // SAFETY: forwarded caller contract.
-    unsafe { empty(stmt, args, EmptyCatalog::ForeignKeys, Width::Narrow) }
+    unsafe { foreign_keys(stmt, args, Width::Narrow) }
 }
 
 /// SQLForeignKeysW.
@@ -440,7 +461,7 @@ pub unsafe extern "system" fn SQLForeignKeysW(
         (fk_table.cast(), fk_table_len),
     ];
     // SAFETY: forwarded caller contract.
-    unsafe { empty(stmt, args, EmptyCatalog::ForeignKeys, Width::Wide) }
+    unsafe { foreign_keys(stmt, args, Width::Wide) }
 }
 
 /// # Safety
