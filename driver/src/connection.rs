@@ -77,11 +77,10 @@ fn open(conn: &Connection, pairs: &Pairs, diag: &mut Diagnostics) -> DriverResul
     }
     let login_timeout = lock(&conn.state).attrs.login_timeout;
     let engine = open_engine(&config, login_timeout)?;
-    log::info!(
-        "connected to {} (DSN {:?})",
-        config.api_base_url,
-        config.dsn
-    );
+    match &config.dsn {
+        Some(dsn) => log::info!("connected to {} (DSN {dsn})", config.api_base_url),
+        None => log::info!("connected to {} (no DSN)", config.api_base_url),
+    }
     lock(&conn.state).session = Some(Session {
         engine: Arc::new(engine),
         config,

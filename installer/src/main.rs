@@ -80,6 +80,12 @@ fn run(args: Args) -> Result<String, String> {
     match (args.command.as_str(), args.positional.as_slice()) {
         ("driver", []) => {
             let library = args.library.map_or_else(default_library, Ok)?;
+            if !library.is_file() {
+                return Err(format!(
+                    "{} not found: pass the built library",
+                    library.display()
+                ));
+            }
             register::install_driver(&args.scope, &args.name, &library).map_err(io)?;
             Ok(format!("registered {} -> {}", args.name, library.display()))
         }
@@ -91,25 +97,37 @@ fn run(args: Args) -> Result<String, String> {
                     .ok_or(format!("expected KEY=VALUE: {pair}"))?;
                 entries.push((k.to_string(), v.to_string()));
             }
-            register::add_dsn(&args.scope, dsn, &entries).map_err(io)?;
-            Ok(format!("added DSN {dsn}"))
+            match register::add_dsn(&args.scope, dsn, &entries).map_err(io)? {
+                true => Ok(format!("replaced DSN {dsn} (its earlier keys are gone)")),
+                false => Ok(format!("added DSN {dsn}")),
+            }
         }
         ("remove-dsn", [dsn]) => match register::remove_dsn(&args.scope, dsn).map_err(io)? {
             true => Ok(format!("removed DSN {dsn}")),
             false => Err(format!("no DSN named {dsn}")),
         },
         ("uninstall", []) => {
-            let dsns = register::uninstall(&args.scope, &args.name).map_err(io)?;
-            Ok(format!(
-                "unregistered {}; removed DSNs: {dsns:?}",
-                args.name
-            ))
+            let removed = register::uninstall(&args.scope, &args.name).map_err(io)?;
+            let driver = match removed.driver {
+                true => format!("unregistered {}", args.name),
+                false => format!("{} was not registered", args.name),
+            };
+            let dsns = match removed.dsns.as_slice() {
+                [] => "no DSN used it".to_string(),
+                dsns => format!("removed DSNs: {}", dsns.join(", ")),
+            };
+            Ok(format!("{driver}; {dsns}"))
         }
         _ => Err(USAGE.to_string()),
     }
 }
 
 fn main() -> ExitCode {
+    let help = |a: &String| matches!(a.as_str(), "-h" | "--help" | "help");
+    if std::env::args().skip(1).any(|a| help(&a)) {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     match parse(std::env::args().skip(1)).and_then(run) {
         Ok(message) => {
             println!("{message}");

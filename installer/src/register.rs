@@ -33,12 +33,24 @@ pub fn install_driver(scope: &Scope, name: &str, library: &Path) -> io::Result<(
     }
 }
 
-pub fn add_dsn(scope: &Scope, dsn: &str, entries: &[(String, String)]) -> io::Result<()> {
+/// Writes the DSN, replacing a DSN of the same name whole; says whether one was replaced.
+pub fn add_dsn(scope: &Scope, dsn: &str, entries: &[(String, String)]) -> io::Result<bool> {
     match scope.files()? {
-        Some(files) => edit(&files.data_sources, |ini| ini.set_section(dsn, entries)),
+        Some(files) => {
+            let mut replaced = false;
+            edit(&files.data_sources, |ini| {
+                replaced = ini
+                    .section_names()
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(dsn));
+                ini.set_section(dsn, entries);
+            })?;
+            Ok(replaced)
+        }
         None => {
-            remove_system(&["-s", "-l"], dsn)?;
-            odbcinst(&["-i", "-s", "-l"], Some(&section_text(dsn, entries))).map(drop)
+            let replaced = remove_system(&["-s", "-l"], dsn)?;
+            odbcinst(&["-i", "-s", "-l"], Some(&section_text(dsn, entries)))?;
+            Ok(replaced)
         }
     }
 }
@@ -54,18 +66,23 @@ pub fn remove_dsn(scope: &Scope, dsn: &str) -> io::Result<bool> {
     }
 }
 
+/// What `uninstall` removed.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Removed {
+    /// Whether the driver was registered in this scope.
+    pub driver: bool,
+    pub dsns: Vec<String>,
+}
+
 /// Removes the driver's registration and every DSN of this scope that uses it.
-pub fn uninstall(scope: &Scope, name: &str) -> io::Result<Vec<String>> {
+pub fn uninstall(scope: &Scope, name: &str) -> io::Result<Removed> {
     match scope.files()? {
         Some(files) => {
-            let mut removed = Vec::new();
-            edit(&files.data_sources, |ini| {
-                removed = remove_dsns_of(ini, name)
-            })?;
-            edit(&files.drivers, |ini| {
-                ini.remove_section(name);
-            })?;
-            Ok(removed)
+            let mut dsns = Vec::new();
+            edit(&files.data_sources, |ini| dsns = remove_dsns_of(ini, name))?;
+            let mut driver = false;
+            edit(&files.drivers, |ini| driver = ini.remove_section(name))?;
+            Ok(Removed { driver, dsns })
         }
         None => {
             let odbc_ini = system_file("SYSTEM DATA SOURCES")?;
@@ -73,8 +90,8 @@ pub fn uninstall(scope: &Scope, name: &str) -> io::Result<Vec<String>> {
             for dsn in &dsns {
                 remove_system(&["-s", "-l"], dsn)?;
             }
-            remove_system(&["-d"], name)?;
-            Ok(dsns)
+            let driver = remove_system(&["-d"], name)?;
+            Ok(Removed { driver, dsns })
         }
     }
 }
@@ -158,12 +175,25 @@ mod tests {
         let scope = Scope::Dir(dir.clone());
         install_driver(&scope, DRIVER_NAME, Path::new("/x/libhubdb_odbc.so")).unwrap();
         let dsn = [("Driver".to_string(), DRIVER_NAME.to_string())];
-        add_dsn(&scope, "HubDB Demo", &dsn).unwrap();
+        assert!(!add_dsn(&scope, "HubDB Demo", &dsn).unwrap());
+        assert!(
+            add_dsn(&scope, "hubdb demo", &dsn).unwrap(),
+            "replaced, names ignore case"
+        );
         add_dsn(&scope, "Other", &[("Driver".into(), "Other Driver".into())]).unwrap();
 
         let removed = uninstall(&scope, DRIVER_NAME).unwrap();
+        let again = uninstall(&scope, DRIVER_NAME).unwrap();
 
-        assert_eq!(removed, ["HubDB Demo"]);
+        assert_eq!(removed.dsns.len(), 1);
+        assert!(removed.driver);
+        assert_eq!(
+            again,
+            Removed {
+                driver: false,
+                dsns: vec![]
+            }
+        );
         let odbc_ini = read_ini(&dir.join("odbc.ini")).unwrap();
         assert_eq!(odbc_ini.section_names(), ["Other"]);
         assert!(

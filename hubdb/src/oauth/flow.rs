@@ -243,6 +243,17 @@ fn with_spaces_as_percent_20(mut url: url::Url) -> url::Url {
     if let Some(query) = url.query().map(|q| q.replace('+', "%20")) {
         url.set_query(Some(&query));
     }
+    without_empty_state(url)
+}
+
+/// `oauth2` always writes `state`; without one (GetOAuthAuthorizationURL called with no
+/// State) the URL leaves the parameter out rather than send `state=`.
+fn without_empty_state(mut url: url::Url) -> url::Url {
+    if let Some(query) = url.query() {
+        let kept: Vec<&str> = query.split('&').filter(|p| *p != "state=").collect();
+        let query = kept.join("&");
+        url.set_query(Some(&query));
+    }
     url
 }
 
@@ -621,6 +632,9 @@ mod tests {
             Some("crm.objects.owners.read")
         );
         assert_eq!(param(&url, "state").as_deref(), Some("st-1"));
+        let stateless = app.authorization_url("", None, None);
+        assert_eq!(param(&stateless, "state"), None, "{stateless}");
+        assert_eq!(param(&stateless, "client_id").as_deref(), Some("client-1"));
         assert!(url.contains("scope=hubdb%20content"), "{url}");
         assert!(!url.contains('+'), "{url}");
         assert!(!url.contains("secret"), "{url}");
