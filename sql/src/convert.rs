@@ -105,8 +105,9 @@ fn cell<'r>(row: &'r Row, column: &CellColumn) -> Result<Option<&'r Value>, Stri
         ColumnType::MultiSelect | ColumnType::ForeignId | ColumnType::Other(_)
     );
     match value {
+        // An empty list is an empty cell, whatever the column type: NULL, as the README says.
+        Value::Array(items) if items.is_empty() => Ok(None),
         Value::Array(items) if !list_typed => match items.as_slice() {
-            [] => Ok(None),
             [single] => Ok(Some(single).filter(|v| !v.is_null())),
             _ => Err(format!("expected one value, got a list of {}", items.len())),
         },
@@ -378,5 +379,52 @@ fn integer(column: &LayoutColumn, row: &Row) -> CellResult<i64> {
         Source::System(SystemColumn::Id) => Ok(Some(row.id)),
         Source::System(SystemColumn::ChildTableId) => Ok(row.child_table_id),
         _ => Err("not an integer column".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(values: Value) -> Row {
+        Row {
+            id: 1,
+            created_at: None,
+            updated_at: None,
+            published_at: None,
+            path: None,
+            name: None,
+            child_table_id: None,
+            values: values.as_object().cloned().unwrap_or_default(),
+        }
+    }
+
+    fn column(name: &str, column_type: ColumnType) -> CellColumn {
+        CellColumn {
+            name: name.to_string(),
+            column_type,
+            options: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn b08_an_empty_list_is_an_empty_cell_for_every_column_type() {
+        let row = row(serde_json::json!({"tags": [], "refs": [], "title": []}));
+        for (name, column_type) in [
+            ("tags", ColumnType::MultiSelect),
+            ("refs", ColumnType::ForeignId),
+            ("title", ColumnType::Text),
+        ] {
+            assert_eq!(cell(&row, &column(name, column_type)), Ok(None), "{name}");
+        }
+    }
+
+    #[test]
+    fn b08_a_one_element_list_of_a_scalar_column_is_its_value() {
+        let row = row(serde_json::json!({"title": ["Hello"], "refs": [{"id": "7"}]}));
+        let title = cell(&row, &column("title", ColumnType::Text)).unwrap();
+        assert_eq!(title, Some(&Value::String("Hello".into())));
+        let refs = cell(&row, &column("refs", ColumnType::ForeignId)).unwrap();
+        assert_eq!(foreign_ids(refs.unwrap()), Ok("7".to_string()));
     }
 }

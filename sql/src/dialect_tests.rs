@@ -350,6 +350,26 @@ async fn procedure_tables_follow_the_registry_and_sqlinfo_lists_the_functions() 
 }
 
 #[tokio::test]
+async fn b18_computed_text_lengths_count_utf16_units() {
+    let (engine, _) = engine();
+    let prepared = engine
+        .prepare(
+            "SELECT 'x\u{1F600}' AS lit, LEFT(name, 3) AS head, LPAD(name, 2) AS pad FROM products",
+        )
+        .await
+        .unwrap();
+    let types: Vec<SqlType> = prepared.columns.iter().map(|c| c.sql_type).collect();
+    assert_eq!(
+        types,
+        [
+            SqlType::WVarChar { length: 3 },
+            SqlType::WVarChar { length: 6 },
+            SqlType::WVarChar { length: 4 },
+        ]
+    );
+}
+
+#[tokio::test]
 async fn prepare_types_computed_columns_exactly_without_reading_rows() {
     let (engine, fake) = engine();
     let prepared = engine
@@ -367,10 +387,10 @@ async fn prepare_types_computed_columns_exactly_without_reading_rows() {
         [
             SqlType::BigInt,
             SqlType::Double,
-            SqlType::WVarChar { length: 20 },
+            SqlType::WVarChar { length: 40 },
             SqlType::WVarChar { length: 4 },
             SqlType::WVarChar { length: 10001 },
-            SqlType::WVarChar { length: 3 },
+            SqlType::WVarChar { length: 6 },
             SqlType::Decimal {
                 precision: 19,
                 scale: 4

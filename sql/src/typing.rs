@@ -3,11 +3,16 @@
 //!
 //! Arrow's string type carries no length, so text SQL computes would all describe as
 //! `WLONGVARCHAR(65000)`. Where the length follows from the expression it is reported
-//! instead: `UPPER(name)` on a TEXT column is `WVARCHAR(10000)`, `LEFT(x, 3)` and
-//! `CAST(x AS VARCHAR(3))` (which `functions` turns into `left`) are `WVARCHAR(3)`, a
-//! concatenation adds its parts, a CASE takes its longest branch, a number or date shown as
-//! text its display width. Numeric results need nothing here: their Arrow types are exact
-//! (`COUNT(*)` is BIGINT, `SUM` of a DOUBLE is DOUBLE).
+//! instead: `UPPER(name)` on a TEXT column is `WVARCHAR(10000)`, a concatenation adds its
+//! parts, a CASE takes its longest branch, a number or date shown as text its display width.
+//! Numeric results need nothing here: their Arrow types are exact (`COUNT(*)` is BIGINT, `SUM`
+//! of a DOUBLE is DOUBLE).
+//!
+//! Lengths count UTF-16 code units, as the stored columns' do (see `describe` in the driver):
+//! applications size wide buffers from them (bug case B18). DataFusion counts characters, and
+//! a character outside the Basic Multilingual Plane is two units, so `LEFT(x, 3)` and
+//! `CAST(x AS VARCHAR(3))` (which `functions` turns into `left`) are `WVARCHAR(6)`, and a
+//! literal is as long as its UTF-16 form.
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, ExprSchema, ScalarValue};
@@ -85,13 +90,14 @@ fn function_length(name: &str, args: &[Expr], schema: &DFSchema) -> Option<u32> 
             } else {
                 1
             });
+            let limit = limit.map(units_of_chars);
             match (first(), limit) {
                 (Some(length), Some(limit)) => Some(length.min(limit)),
                 (length, None) => length,
                 (None, limit) => limit,
             }
         }
-        "lpad" | "rpad" => count(1),
+        "lpad" | "rpad" => count(1).map(units_of_chars),
         "repeat" => Some(first()?.saturating_mul(count(1)?)),
         "concat" => args.iter().try_fold(0u32, |sum, arg| {
             Some(sum.saturating_add(text_length(arg, schema)?))
@@ -114,9 +120,14 @@ fn literal_length(value: &ScalarValue) -> Option<u32> {
     match value {
         ScalarValue::Utf8(Some(s))
         | ScalarValue::Utf8View(Some(s))
-        | ScalarValue::LargeUtf8(Some(s)) => u32::try_from(s.chars().count()).ok(),
+        | ScalarValue::LargeUtf8(Some(s)) => u32::try_from(s.encode_utf16().count()).ok(),
         other => Some(display_length(&SqlType::from_arrow(&other.data_type()))),
     }
+}
+
+/// The most UTF-16 code units `chars` characters can take: two for each.
+fn units_of_chars(chars: u32) -> u32 {
+    chars.saturating_mul(2)
 }
 
 /// A non-negative integer literal (a length argument).

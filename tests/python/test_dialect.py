@@ -143,7 +143,7 @@ def test_prepare_describes_the_result_without_reading_rows(odbc, sandbox):
         ("title", SQL_WVARCHAR, 10000, 0),
         ("n", SQL_BIGINT, 19, 0),
         ("seats", SQL_DOUBLE, 15, 0),
-        ("short", SQL_WVARCHAR, 20, 0),
+        ("short", SQL_WVARCHAR, 40, 0),
         ("loud", SQL_WVARCHAR, 10000, 0),
     ]
     row_reads = [r for r in sandbox.requests() if "/rows" in r["path"]]
@@ -248,3 +248,20 @@ def test_sys_procedures_and_sqlinfo(conn):
         "SELECT VALUE FROM sys_sqlinfo WHERE NAME = 'STRING_FUNCTIONS'"
     ).fetchone()
     assert "UCASE" in functions.split(", ")
+
+
+def test_b18_computed_text_never_exceeds_its_declared_utf16_length(conn):
+    cursor = conn.cursor().execute(
+        "SELECT RIGHT(store_name, 3) AS tail, 'x\U0001F600' AS lit FROM store_locations"
+    )
+    sizes = [d[3] for d in cursor.description]
+    rows = cursor.fetchall()
+
+    def units(text):
+        return len(text.encode("utf-16-le")) // 2
+
+    assert sizes == [6, 3]
+    assert any(r.tail and units(r.tail) > len(r.tail) for r in rows), "a tail holds an emoji"
+    for row in rows:
+        for value, size in zip(row, sizes):
+            assert value is None or units(value) <= size, value
