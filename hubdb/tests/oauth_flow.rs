@@ -441,6 +441,32 @@ mod oauth_token_endpoint {
     }
 
     #[tokio::test]
+    async fn b15_a_rate_limited_code_exchange_is_sent_again_after_retry_after() {
+        let server = ScriptedServer::start(|_, n| match n {
+            0 => Reply::status(
+                429,
+                json!({"status": "error", "message": "You have reached your secondly limit.",
+                       "errorType": "RATE_LIMIT", "policyName": "SECONDLY"}),
+            )
+            .with_header("retry-after", "0.2"),
+            _ => Reply::ok(json!({"token_type": "bearer", "access_token": "at-2",
+                                  "refresh_token": "rt-2", "expires_in": 1800})),
+        })
+        .await;
+        let started = Instant::now();
+
+        let tokens = scripted_app(&server)
+            .exchange_code(&Secret::new("code-1"), None)
+            .await
+            .unwrap();
+
+        assert_eq!(tokens.access_token.expose(), "at-2");
+        assert_eq!(server.requests().len(), 2);
+        assert_eq!(server.requests()[0].body, server.requests()[1].body);
+        assert!(started.elapsed() >= Duration::from_millis(200));
+    }
+
+    #[tokio::test]
     async fn a_gateway_page_is_a_server_error_with_the_header_correlation_id() {
         let server = ScriptedServer::start(|_, _| Reply::Json {
             status: 502,

@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::kind_of_status;
+use crate::retry::{Failure, RetryMode, delay_before_retry, parse_retry_after};
 use crate::{Error, ErrorKind, Secret};
 
 #[path = "browser.rs"]
@@ -283,6 +284,23 @@ struct TokenEndpoint {
     refusal: Mutex<Option<Refusal>>,
 }
 
+/// A 429 answer of the token endpoint, with what it said about waiting.
+fn rate_limited(answer: &oauth2::HttpResponse) -> Option<Failure> {
+    if answer.status() != reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let retry_after = answer
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    Some(Failure {
+        error: Error::new(ErrorKind::RateLimited, "token endpoint rate limit"),
+        retry_after,
+        policy_name: crate::error::ErrorBody::parse(answer.body()).policy_name,
+    })
+}
+
 /// A token endpoint answer other than 200.
 #[derive(Clone, Debug, Default)]
 struct Refusal {
@@ -320,14 +338,44 @@ impl TokenEndpoint {
         })
     }
 
+    /// Sends a token request, again after a 429 as the API client does (reference §11.3):
+    /// HubSpot refused it before carrying it out, so even a single-use code is still good.
+    /// Nothing else is repeated, since a code or a rotated refresh token may be spent.
     async fn send(&self, request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, Error> {
-        let request = reqwest::Request::try_from(request).map_err(|e| {
+        let mut request = reqwest::Request::try_from(request).map_err(|e| {
             let why = e.without_url();
             Error::new(
                 ErrorKind::Config,
                 format!("cannot build the token request: {why}"),
             )
         })?;
+        let policy = crate::ClientConfig::default();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let again = request.try_clone();
+            let answer = self.send_once(request).await?;
+            let wait = match (&again, rate_limited(&answer)) {
+                (Some(_), Some(failure)) => {
+                    delay_before_retry(&failure, RetryMode::Write, attempt, &policy)
+                }
+                _ => None,
+            };
+            match (again, wait) {
+                (Some(next), Some(wait)) => {
+                    log::debug!(
+                        "token endpoint rate limit: retrying in {} ms",
+                        wait.as_millis()
+                    );
+                    tokio::time::sleep(wait).await;
+                    request = next;
+                }
+                _ => return Ok(answer),
+            }
+        }
+    }
+
+    async fn send_once(&self, request: reqwest::Request) -> Result<oauth2::HttpResponse, Error> {
         let path = request.url().path().to_string();
         let started = Instant::now();
         let response = self.http.execute(request).await;
