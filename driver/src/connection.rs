@@ -21,6 +21,7 @@ use crate::config::{self, AuthScheme, Config, Pairs};
 use crate::diag::Diagnostics;
 use crate::error::{self, DriverError, DriverResult, Phase, SqlState};
 use crate::handles::{Connection, Session, lock};
+use crate::runtime::Limit;
 use crate::{log as driver_log, platform, runtime};
 
 /// SQLDriverConnect: connects with `input` and returns the output connection string.
@@ -180,14 +181,14 @@ fn oauth_credential(
 }
 
 /// `SQL_ATTR_LOGIN_TIMEOUT` when set, else the Timeout property (0 = none).
-fn connect_timeout(config: &Config, login_timeout: u64) -> Option<Duration> {
+fn connect_timeout(config: &Config, login_timeout: u64) -> Option<Limit> {
     if login_timeout > 0 {
-        return Some(Duration::from_secs(login_timeout));
+        return Some(Limit::query(Duration::from_secs(login_timeout)));
     }
-    (!config.timeout.is_zero()).then_some(config.timeout)
+    (!config.timeout.is_zero()).then_some(Limit::query(config.timeout))
 }
 
-fn verify(client: &hubdb::Client, timeout: Option<Duration>) -> DriverResult<()> {
+fn verify(client: &hubdb::Client, timeout: Option<Limit>) -> DriverResult<()> {
     let tables = runtime::block_on(client.list_tables(hubdb::Version::Draft), timeout)?;
     tables.map_err(|e| error::from_hubdb(&e, Phase::Connect))?;
     Ok(())

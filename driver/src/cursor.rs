@@ -28,12 +28,11 @@
 
 use crate::convert::{self, CType, Converted, Target};
 use crate::error::{self, DriverError, DriverResult, SqlState};
-use crate::runtime::{self, Cancel};
+use crate::runtime::{self, Cancel, Limit};
 use hubdb_sql::arrow::array::ArrayRef;
 use hubdb_sql::arrow::record_batch::RecordBatch;
 use hubdb_sql::{ResultColumn, ResultSet};
 use std::collections::VecDeque;
-use std::time::Duration;
 
 /// `SQL_ROW_SUCCESS`, `SQL_ROW_NOROW`, `SQL_ROW_ERROR`, `SQL_ROW_SUCCESS_WITH_INFO` (sqlext.h).
 pub const ROW_SUCCESS: u16 = 0;
@@ -176,7 +175,7 @@ impl RowBinding {
 /// How long a fetch may wait for the next batch, and the switch SQLCancel flips.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Wait<'a> {
-    pub timeout: Option<Duration>,
+    pub timeout: Option<Limit>,
     pub cancel: Option<&'a Cancel>,
 }
 

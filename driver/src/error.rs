@@ -91,8 +91,10 @@ impl SqlState {
     pub const FETCH_TYPE_OUT_OF_RANGE: SqlState = SqlState("HY106");
     /// Optional feature not implemented.
     pub const NOT_IMPLEMENTED: SqlState = SqlState("HYC00");
-    /// Timeout expired (query timeout, or the Timeout property).
+    /// Timeout expired (query timeout, login timeout, or the Timeout property).
     pub const TIMEOUT: SqlState = SqlState("HYT00");
+    /// Connection timeout expired (`SQL_ATTR_CONNECTION_TIMEOUT`).
+    pub const CONNECTION_TIMEOUT: SqlState = SqlState("HYT01");
     /// Driver does not support this function.
     pub const DRIVER_DOES_NOT_SUPPORT: SqlState = SqlState("IM001");
     /// Dialog failed: a prompt would have been needed but none can be shown.
@@ -180,12 +182,9 @@ impl DriverError {
         Self::new(SqlState::GENERAL_ERROR, "internal error in the driver")
     }
 
-    /// Operation timed out after `seconds`.
-    pub fn timeout(seconds: u64) -> Self {
-        Self::new(
-            SqlState::TIMEOUT,
-            format!("timeout expired after {seconds} s"),
-        )
+    /// Operation timed out after `seconds`; `state` says which timeout (HYT00 or HYT01).
+    pub fn timeout(state: SqlState, seconds: u64) -> Self {
+        Self::new(state, format!("timeout expired after {seconds} s"))
     }
 
     /// Operation canceled by SQLCancel.

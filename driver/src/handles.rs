@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::diag::Diagnostics;
-use crate::runtime::Cancel;
+use crate::runtime::{Cancel, Limit};
 use crate::statement::StatementState;
 
 /// Locks a mutex, taking the data even when a panic (caught at the boundary) poisoned it:
@@ -122,10 +122,14 @@ impl Default for ConnectionAttrs {
 impl ConnectionState {
     /// Timeout of one request on this connection: `SQL_ATTR_CONNECTION_TIMEOUT` when set,
     /// else the `Timeout` property (0 = none).
-    pub fn request_timeout(&self) -> Option<Duration> {
+    pub fn request_timeout(&self) -> Option<Limit> {
         let from_attr = (self.attrs.connection_timeout > 0)
-            .then(|| Duration::from_secs(self.attrs.connection_timeout));
-        from_attr.or_else(|| self.session.as_ref().map(|s| s.config.timeout))
+            .then(|| Limit::connection(Duration::from_secs(self.attrs.connection_timeout)));
+        from_attr.or_else(|| {
+            self.session
+                .as_ref()
+                .map(|s| Limit::query(s.config.timeout))
+        })
     }
 }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
 
-use crate::error::{DriverError, DriverResult};
+use crate::error::{DriverError, DriverResult, SqlState};
 
 /// Worker threads of the driver's runtime: HTTP is I/O bound, two are plenty.
 const WORKER_THREADS: usize = 2;
@@ -29,6 +29,32 @@ fn runtime() -> &'static Runtime {
             .build()
             .expect("the driver's tokio runtime must start")
     })
+}
+
+/// How long a wait may take, and the SQLSTATE that reports its expiry: the ODBC reference
+/// gives `HYT01` to `SQL_ATTR_CONNECTION_TIMEOUT` and `HYT00` to the query and login timeouts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub duration: Duration,
+    pub state: SqlState,
+}
+
+impl Limit {
+    /// `SQL_ATTR_QUERY_TIMEOUT`, `SQL_ATTR_LOGIN_TIMEOUT` or the `Timeout` property: `HYT00`.
+    pub fn query(duration: Duration) -> Limit {
+        Limit {
+            duration,
+            state: SqlState::TIMEOUT,
+        }
+    }
+
+    /// `SQL_ATTR_CONNECTION_TIMEOUT`: `HYT01`.
+    pub fn connection(duration: Duration) -> Limit {
+        Limit {
+            duration,
+            state: SqlState::CONNECTION_TIMEOUT,
+        }
+    }
 }
 
 /// A cancel switch shared between a running call and SQLCancel.
@@ -55,15 +81,15 @@ impl Cancel {
     }
 }
 
-/// Runs `fut` to completion on the driver's runtime; `timeout` expiry gives `HYT00`.
-pub fn block_on<F: Future + Send>(fut: F, timeout: Option<Duration>) -> DriverResult<F::Output> {
+/// Runs `fut` to completion on the driver's runtime; `timeout` expiry gives its SQLSTATE.
+pub fn block_on<F: Future + Send>(fut: F, timeout: Option<Limit>) -> DriverResult<F::Output> {
     block_on_cancellable(fut, timeout, None)
 }
 
 /// Like [`block_on`], and `cancel` stops the wait with `HY008`.
 pub fn block_on_cancellable<F: Future + Send>(
     fut: F,
-    timeout: Option<Duration>,
+    timeout: Option<Limit>,
     cancel: Option<&Cancel>,
 ) -> DriverResult<F::Output> {
     let _context = runtime().handle().enter();
@@ -74,16 +100,19 @@ pub fn block_on_cancellable<F: Future + Send>(
                 None => std::future::pending().await,
             }
         };
+        let limit = timeout.filter(|t| !t.duration.is_zero());
         let expired = async {
-            match timeout.filter(|t| !t.is_zero()) {
-                Some(limit) => tokio::time::sleep(limit).await,
+            match limit {
+                Some(limit) => tokio::time::sleep(limit.duration).await,
                 None => std::future::pending().await,
             }
         };
         tokio::select! {
             output = fut => Ok(output),
             () = cancelled => Err(DriverError::canceled()),
-            () = expired => Err(DriverError::timeout(timeout.map_or(0, |t| t.as_secs()))),
+            () = expired => Err(limit.map_or_else(DriverError::internal, |limit| {
+                DriverError::timeout(limit.state, limit.duration.as_secs())
+            })),
         }
     })
 }
@@ -112,8 +141,15 @@ mod tests {
     #[test]
     fn timeout_gives_hyt00() {
         let slow = async { tokio::time::sleep(Duration::from_secs(5)).await };
-        let err = block_on(slow, Some(Duration::from_millis(50))).expect_err("times out");
-        assert_eq!(err.state.as_str(), "HYT00");
+        let err = block_on(slow, Some(Limit::query(Duration::from_millis(50))));
+        assert_eq!(err.expect_err("times out").state.as_str(), "HYT00");
+    }
+
+    #[test]
+    fn connection_timeout_gives_hyt01() {
+        let slow = async { tokio::time::sleep(Duration::from_secs(5)).await };
+        let err = block_on(slow, Some(Limit::connection(Duration::from_millis(50))));
+        assert_eq!(err.expect_err("times out").state.as_str(), "HYT01");
     }
 
     #[test]
@@ -125,8 +161,8 @@ mod tests {
             remote.cancel();
         });
         let slow = async { tokio::time::sleep(Duration::from_secs(5)).await };
-        let err = block_on_cancellable(slow, Some(Duration::from_secs(10)), Some(&cancel))
-            .expect_err("cancelled");
+        let limit = Some(Limit::query(Duration::from_secs(10)));
+        let err = block_on_cancellable(slow, limit, Some(&cancel)).expect_err("cancelled");
         assert_eq!(err.state.as_str(), "HY008");
         canceller.join().expect("canceller thread");
     }

@@ -24,7 +24,7 @@ use crate::diag::Diagnostics;
 use crate::error::{self, DriverError, DriverResult, Phase, SqlState};
 use crate::guard::Status;
 use crate::handles::{Statement, lock};
-use crate::runtime;
+use crate::runtime::{self, Limit};
 
 /// Statement attributes other than the fetch attributes kept in [`RowBinding`].
 #[derive(Debug, Clone, Default)]
@@ -139,14 +139,14 @@ impl StatementState {
 fn engine_and_timeout(
     stmt: &Statement,
     query_timeout: u64,
-) -> DriverResult<(Arc<hubdb_sql::Engine>, Option<Duration>)> {
+) -> DriverResult<(Arc<hubdb_sql::Engine>, Option<Limit>)> {
     let state = lock(&stmt.conn.state);
     let session = state.session.as_ref().ok_or_else(|| {
         DriverError::new(SqlState::CONNECTION_NOT_OPEN, "the connection is not open")
     })?;
     let timeout = match query_timeout {
-        0 => state.request_timeout().filter(|t| !t.is_zero()),
-        seconds => Some(Duration::from_secs(seconds)),
+        0 => state.request_timeout().filter(|t| !t.duration.is_zero()),
+        seconds => Some(Limit::query(Duration::from_secs(seconds))),
     };
     Ok((Arc::clone(&session.engine), timeout))
 }

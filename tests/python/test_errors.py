@@ -66,6 +66,25 @@ def test_query_timeout_is_hyt00():
         slow.stop()
 
 
+def test_b36_connection_timeout_attribute_is_hyt01():
+    sql_attr_connection_timeout = 113
+    slow = Sandbox("--latency-ms", "1500")
+    try:
+        conn = pyodbc.connect(
+            connection_string(slow.url, Timeout=20),
+            autocommit=True,
+            attrs_before={sql_attr_connection_timeout: 1},
+        )
+        started = time.monotonic()
+        with pytest.raises(pyodbc.Error) as caught:
+            conn.cursor().execute("SELECT * FROM price_list").fetchall()
+        assert sqlstate_of(caught.value) == "HYT01"
+        assert time.monotonic() - started < 10
+        assert conn.cursor().execute("SELECT 1").fetchone()[0] == 1, "still usable"
+    finally:
+        slow.stop()
+
+
 def test_connection_lost_mid_scan_is_08s01():
     server = Sandbox()
     try:
