@@ -77,7 +77,7 @@ fn open(conn: &Connection, pairs: &Pairs, diag: &mut Diagnostics) -> DriverResul
         diag.push_warning(SqlState::INVALID_CONNECTION_STRING_ATTRIBUTE, warning);
     }
     let login_timeout = lock(&conn.state).attrs.login_timeout;
-    let engine = open_engine(&config, login_timeout)?;
+    let engine = open_engine(&config, login_timeout).map_err(|e| naming_the_dsn(e, &config))?;
     match &config.dsn {
         Some(dsn) => log::info!("connected to {} (DSN {dsn})", config.api_base_url),
         None => log::info!("connected to {} (no DSN)", config.api_base_url),
@@ -88,6 +88,19 @@ fn open(conn: &Connection, pairs: &Pairs, diag: &mut Diagnostics) -> DriverResul
         alive: true,
     });
     Ok(())
+}
+
+/// A refused credential names the DSN that holds it: a scheduled refresh on a gateway runs
+/// many DSNs, and the one to sign in again must be clear (bug case B40).
+fn naming_the_dsn(mut error: DriverError, config: &Config) -> DriverError {
+    if let Some(dsn) = config
+        .dsn
+        .as_ref()
+        .filter(|_| error.state == SqlState::INVALID_AUTHORIZATION)
+    {
+        error.message.push_str(&format!(" (DSN '{dsn}')"));
+    }
+    error
 }
 
 fn start_log(config: &Config, diag: &mut Diagnostics) {

@@ -27,6 +27,14 @@ def test_bad_token_is_28000_with_hubspots_message(endpoint):
     assert BAD_TOKEN not in message_of(caught.value)
 
 
+def test_b40_a_refused_credential_names_the_dsn(endpoint):
+    with pytest.raises(pyodbc.Error) as caught:
+        pyodbc.connect(f"DSN={endpoint.dsn};PrivateAppToken={BAD_TOKEN}", timeout=30)
+    assert sqlstate_of(caught.value) == "28000"
+    assert f"(DSN '{endpoint.dsn}')" in message_of(caught.value)
+    assert BAD_TOKEN not in message_of(caught.value)
+
+
 @pytest.mark.parametrize(
     "sql, state",
     [
