@@ -834,6 +834,7 @@ def test_deleted_refresh_token_fails_the_renewal_with_28000(revocable, tmp_path)
     assert sqlstate_of(caught.value) == "28000"
     message = message_of(caught.value)
     assert "refresh token was revoked" in message and "sign in again" in message
+    assert f"The refused tokens are stored in {settings}" in message
     assert_no_secret(message, refresh_token)
 
 

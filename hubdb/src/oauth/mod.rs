@@ -209,7 +209,20 @@ impl OAuthCredential {
                 ),
             )
         })?;
-        let answer = self.settings.app.refresh(&refresh_token).await?;
+        let answer = self
+            .settings
+            .app
+            .refresh(&refresh_token)
+            .await
+            .map_err(|mut e| {
+                // B40: say where the refused tokens are, so the right sign-in is repeated.
+                if e.kind == ErrorKind::Unauthorized {
+                    let file = store.path().display();
+                    e.message
+                        .push_str(&format!(" The refused tokens are stored in {file}."));
+                }
+                e
+            })?;
         let renewed = stored_tokens(answer, Some(refresh_token));
         store.save(&renewed)?;
         let token = renewed.access_token.clone();
