@@ -387,16 +387,7 @@ mod tests {
     use super::*;
 
     fn row(values: Value) -> Row {
-        Row {
-            id: 1,
-            created_at: None,
-            updated_at: None,
-            published_at: None,
-            path: None,
-            name: None,
-            child_table_id: None,
-            values: values.as_object().cloned().unwrap_or_default(),
-        }
+        crate::testing::row(1, 0, values)
     }
 
     fn column(name: &str, column_type: ColumnType) -> CellColumn {

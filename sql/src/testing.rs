@@ -288,7 +288,7 @@ fn matches(row: &Row, columns: &[Column], filter: &Filter) -> bool {
     }
 }
 
-fn row(id: i64, created_at: i64, values: Value) -> Row {
+pub(crate) fn row(id: i64, created_at: i64, values: Value) -> Row {
     Row {
         id,
         created_at: Some(created_at),
