@@ -83,6 +83,10 @@ impl SqlState {
     pub const INVALID_DESCRIPTOR_FIELD: SqlState = SqlState("HY091");
     /// Invalid attribute or option identifier.
     pub const INVALID_ATTRIBUTE: SqlState = SqlState("HY092");
+    /// Memory allocation error: a thread for the call could not be started.
+    pub const MEMORY_ALLOCATION: SqlState = SqlState("HY001");
+    /// Invalid SQL data type (SQLBindParameter's `ParameterType`).
+    pub const INVALID_SQL_TYPE: SqlState = SqlState("HY004");
     /// Invalid information type (SQLGetInfo) or function id (SQLGetFunctions).
     pub const INVALID_INFO_TYPE: SqlState = SqlState("HY096");
     /// Invalid parameter type or option value.

@@ -64,6 +64,29 @@ pub fn unregister(handle: Handle) -> Option<Object> {
     lock(registry()).remove(&(handle.0 as usize))
 }
 
+/// Removes a statement handle and its implicit descriptors.
+pub fn unregister_statement(stmt: &Statement) {
+    for address in *lock(&stmt.descriptors) {
+        unregister(Handle(address as *mut std::ffi::c_void));
+    }
+    unregister(Handle(std::ptr::from_ref(stmt) as *mut std::ffi::c_void));
+}
+
+/// Removes every statement handle of `conn`: SQLDisconnect frees them (ODBC reference,
+/// "Freeing a Statement Handle"), and unixODBC leaves that to the driver.
+pub fn unregister_statements_of(conn: &Arc<Connection>) {
+    let statements: Vec<Arc<Statement>> = lock(registry())
+        .values()
+        .filter_map(|object| match object {
+            Object::Stmt(stmt) if Arc::ptr_eq(&stmt.conn, conn) => Some(Arc::clone(stmt)),
+            _ => None,
+        })
+        .collect();
+    for stmt in statements {
+        unregister_statement(&stmt);
+    }
+}
+
 /// The live handle behind a raw handle value, if any.
 pub fn lookup(handle: Handle) -> Option<Object> {
     if handle.0.is_null() {

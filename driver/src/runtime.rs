@@ -5,6 +5,13 @@
 //! thread only waits (it polls the future with a plain executor while the runtime's workers
 //! drive sockets and timers). Every wait is bounded by a timeout and can be cancelled
 //! (SQLCancel from another thread).
+//!
+//! Planning and evaluating an expression recurses once per nesting level inside DataFusion,
+//! and a generated statement (`a = 1 OR a = 2 OR ...`) can nest a thousand levels: on the
+//! application's thread, whose stack may be 1 MB (Windows, JVM threads), that overflows, and
+//! a stack overflow kills the host process where `catch_unwind` cannot help. So each wait
+//! runs on a thread of its own with a large stack (`STACK_SIZE`, reserved, not committed),
+//! and the runtime's workers get the same.
 
 use std::future::Future;
 use std::sync::OnceLock;
@@ -19,11 +26,16 @@ use crate::error::{DriverError, DriverResult, SqlState};
 /// Worker threads of the driver's runtime: HTTP is I/O bound, two are plenty.
 const WORKER_THREADS: usize = 2;
 
+/// Stack of the threads that plan and run statements: 64 MiB of address space, of which
+/// only what a deep expression touches is ever committed.
+const STACK_SIZE: usize = 64 << 20;
+
 fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(WORKER_THREADS)
+            .thread_stack_size(STACK_SIZE)
             .thread_name("hubdb-odbc")
             .enable_all()
             .build()
@@ -82,12 +94,36 @@ impl Cancel {
 }
 
 /// Runs `fut` to completion on the driver's runtime; `timeout` expiry gives its SQLSTATE.
-pub fn block_on<F: Future + Send>(fut: F, timeout: Option<Limit>) -> DriverResult<F::Output> {
+pub fn block_on<F>(fut: F, timeout: Option<Limit>) -> DriverResult<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
     block_on_cancellable(fut, timeout, None)
 }
 
 /// Like [`block_on`], and `cancel` stops the wait with `HY008`.
 pub fn block_on_cancellable<F: Future + Send>(
+    fut: F,
+    timeout: Option<Limit>,
+    cancel: Option<&Cancel>,
+) -> DriverResult<F::Output>
+where
+    F::Output: Send,
+{
+    std::thread::scope(|scope| {
+        let waiter = std::thread::Builder::new()
+            .name("hubdb-odbc-call".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, || wait_on_runtime(fut, timeout, cancel))
+            .map_err(|e| DriverError::new(SqlState::MEMORY_ALLOCATION, format!("{e}")))?;
+        waiter
+            .join()
+            .unwrap_or_else(|_| Err(DriverError::internal()))
+    })
+}
+
+fn wait_on_runtime<F: Future>(
     fut: F,
     timeout: Option<Limit>,
     cancel: Option<&Cancel>,

@@ -422,11 +422,50 @@ pub fn bind_parameter(
             "parameters are numbered from 1",
         )
     })?;
+    let default_c_type = param_default_c_type(binding.sql_type).ok_or_else(|| {
+        let message = format!("SQL data type {} is not a parameter type", binding.sql_type);
+        DriverError::new(SqlState::INVALID_SQL_TYPE, message)
+    })?;
+    // SQL_C_DEFAULT is resolved now, so the value buffer is read as the type it holds.
+    let binding = match binding.c_type {
+        c::DEFAULT => ParamBinding {
+            c_type: default_c_type,
+            ..binding
+        },
+        _ => binding,
+    };
     if state.params.len() <= index {
         state.params.resize(index + 1, None);
     }
     state.params[index] = Some(binding);
     Ok(())
+}
+
+/// The default C type of a parameter's SQL type (ODBC appendix D, "Default C data types"),
+/// or None for a code that is not a SQL data type.
+fn param_default_c_type(sql_type: i16) -> Option<i16> {
+    let c_type = match sql_type {
+        // CHAR, VARCHAR, LONGVARCHAR, DECIMAL, NUMERIC, and 0 (SQL_UNKNOWN_TYPE) as text.
+        1 | 12 | -1 | 3 | 2 | 0 => c::CHAR,
+        // WCHAR, WVARCHAR, WLONGVARCHAR.
+        -10..=-8 => c::WCHAR,
+        -7 => c::BIT,
+        -6 => c::STINYINT,
+        5 => c::SSHORT,
+        4 => c::SLONG,
+        -5 => c::SBIGINT,
+        7 => c::FLOAT,
+        6 | 8 => c::DOUBLE,
+        9 | 91 => c::TYPE_DATE,
+        // TIME, TYPE_TIME, BINARY, VARBINARY, LONGVARBINARY, GUID: valid types whose default
+        // C type the driver does not read; execution says so (07006).
+        10 | 92 => c::TYPE_TIME,
+        -4..=-2 => c::BINARY,
+        -11 => c::GUID,
+        11 | 93 => c::TYPE_TIMESTAMP,
+        _ => return None,
+    };
+    Some(c_type)
 }
 
 /// Runs a catalog function and opens its result (SQLTables, SQLColumns, ...).
@@ -471,6 +510,9 @@ mod c {
     pub const DATE: i16 = 9;
     pub const TYPE_TIMESTAMP: i16 = 93;
     pub const TIMESTAMP: i16 = 11;
+    pub const TYPE_TIME: i16 = 92;
+    pub const BINARY: i16 = -2;
+    pub const GUID: i16 = -11;
 }
 
 /// Bytes the FFI layer reads for a fixed-size parameter C type, or None for character data.
@@ -494,7 +536,7 @@ pub fn param_value(raw: &RawParam) -> DriverResult<ParamValue> {
     }
     let b = &raw.bytes;
     let value = match raw.binding.c_type {
-        c::CHAR | c::DEFAULT => ParamValue::Text(crate::text::decode_narrow(b)),
+        c::CHAR => ParamValue::Text(crate::text::decode_narrow(b)),
         c::WCHAR => ParamValue::Text(crate::text::decode_wide_bytes(b)),
         c::SLONG | c::LONG => ParamValue::I64(i64::from(i32::from_ne_bytes(array(b)?))),
         c::ULONG => ParamValue::I64(i64::from(u32::from_ne_bytes(array(b)?))),

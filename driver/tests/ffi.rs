@@ -529,3 +529,106 @@ fn readonly_connections_report_read_only_access_mode() {
     assert_eq!(access_mode(""), 0);
     assert_eq!(access_mode("Readonly=true"), 1);
 }
+
+/// Binds a 4-byte integer parameter of C type `c_type` to `value`.
+fn bind_integer(
+    stmt: Handle,
+    number: u16,
+    c_type: i16,
+    sql_type: i16,
+    value: &mut i32,
+) -> SqlReturn {
+    statement::SQLBindParameter(
+        stmt,
+        number,
+        1,
+        c_type,
+        sql_type,
+        0,
+        0,
+        (value as *mut i32).cast(),
+        4,
+        null_mut(),
+    )
+}
+
+#[test]
+fn sql_c_default_reads_the_default_c_type_of_the_parameter_sql_type() {
+    let sandbox = sandbox();
+    let (_, _, stmt) = connected(&sandbox);
+    // A 4-byte heap value: read as SQL_C_SLONG (the default of SQL_INTEGER), not as text.
+    let mut id = Box::new(81000002i32);
+    assert_eq!(bind_integer(stmt, 1, 99, 4, &mut id), SqlReturn::SUCCESS);
+
+    assert_eq!(
+        exec(stmt, "SELECT store_name FROM store_locations WHERE Id = ?"),
+        SqlReturn::SUCCESS
+    );
+
+    assert_eq!(results::SQLFetch(stmt), SqlReturn::SUCCESS);
+    assert_eq!(get_text(stmt, 1, &mut [0u8; 64]).2, "Montréal – Plateau");
+}
+
+#[test]
+fn an_unknown_parameter_sql_type_is_hy004_at_bind_time() {
+    let sandbox = sandbox();
+    let (_, _, stmt) = connected(&sandbox);
+    let mut value = 1i32;
+    assert_eq!(
+        bind_integer(stmt, 1, -16, 9999, &mut value),
+        SqlReturn::ERROR
+    );
+    assert_eq!(first_diag(HANDLE_STMT, stmt).0, "HY004");
+}
+
+#[test]
+fn parameters_bound_beyond_the_markers_are_ignored() {
+    let sandbox = sandbox();
+    let (_, _, stmt) = connected(&sandbox);
+    let (mut id, mut extra) = (81000002i32, 7i32);
+    assert_eq!(bind_integer(stmt, 1, -16, 4, &mut id), SqlReturn::SUCCESS);
+    assert_eq!(
+        bind_integer(stmt, 3, -16, 4, &mut extra),
+        SqlReturn::SUCCESS
+    );
+
+    let marked = exec(stmt, "SELECT store_name FROM store_locations WHERE Id = ?");
+    assert_eq!(marked, SqlReturn::SUCCESS);
+    assert_eq!(results::SQLFetch(stmt), SqlReturn::SUCCESS);
+    assert_eq!(statement::SQLCloseCursor(stmt), SqlReturn::SUCCESS);
+    assert_eq!(exec(stmt, "SELECT 1 AS one"), SqlReturn::SUCCESS);
+}
+
+#[test]
+fn sql_disconnect_frees_the_statements_of_the_connection() {
+    let sandbox = sandbox();
+    let (_, conn, stmt) = connected(&sandbox);
+    assert_eq!(
+        exec(stmt, "SELECT Id FROM store_locations"),
+        SqlReturn::SUCCESS
+    );
+
+    assert_eq!(connection::SQLDisconnect(conn), SqlReturn::SUCCESS);
+
+    assert_eq!(results::SQLFetch(stmt), SqlReturn::INVALID_HANDLE);
+    assert_eq!(env::SQLFreeHandle(HANDLE_DBC, conn), SqlReturn::SUCCESS);
+}
+
+#[test]
+fn a_wide_statement_at_an_odd_address_is_read_unaligned() {
+    let sandbox = sandbox();
+    let (_, _, stmt) = connected(&sandbox);
+    let units: Vec<u16> = "SELECT 1 AS one\0".encode_utf16().collect();
+    let mut raw = vec![0u8; 2 * units.len() + 1];
+    for (i, unit) in units.iter().enumerate() {
+        raw[1 + 2 * i..3 + 2 * i].copy_from_slice(&unit.to_ne_bytes());
+    }
+    let odd = raw[1..].as_ptr().cast::<u16>();
+
+    // SAFETY: `odd` holds a NUL-terminated wide string (at an odd address, on purpose).
+    let rc = unsafe { statement::SQLExecDirectW(stmt, odd, -3) };
+
+    assert_eq!(rc, SqlReturn::SUCCESS);
+    assert_eq!(results::SQLFetch(stmt), SqlReturn::SUCCESS);
+    assert_eq!(get_text(stmt, 1, &mut [0u8; 8]).2, "1");
+}

@@ -9,7 +9,7 @@
 
 use std::ops::ControlFlow;
 
-use datafusion::sql::sqlparser::ast::Statement;
+use datafusion::sql::sqlparser::ast::{Expr, Statement, Visit, Visitor};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Word};
@@ -38,6 +38,7 @@ pub(crate) fn parse(sql: &str) -> Result<Parsed, SqlError> {
     match statements.len() {
         1 => {
             let mut statement = statements.remove(0);
+            check_expression_depth(&statement)?;
             rewrite_functions(&mut statement)?;
             backslash_escapes(&mut statement);
             Ok(Parsed {
@@ -49,6 +50,47 @@ pub(crate) fn parse(sql: &str) -> Result<Parsed, SqlError> {
         n => Err(SqlError::syntax(format!(
             "syntax error: one statement expected, found {n}"
         ))),
+    }
+}
+
+/// The deepest expression nesting a statement may have. DataFusion plans and evaluates an
+/// expression recursively, and its planning time grows faster than the depth: a generated
+/// chain of 3,000 `OR`ed equalities took tens of seconds, during which neither the query
+/// timeout nor SQLCancel can stop it. Deeper statements are refused; `IN (...)` lists are
+/// flat and take any number of values.
+pub(crate) const MAX_EXPRESSION_DEPTH: usize = 1000;
+
+fn check_expression_depth(statement: &Statement) -> Result<(), SqlError> {
+    let mut depth = ExpressionDepth::default();
+    match statement.visit(&mut depth) {
+        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Break(()) => Err(SqlError::syntax(format!(
+            "the statement nests expressions more than {MAX_EXPRESSION_DEPTH} levels deep \
+             (a long chain of AND, OR or arithmetic); write a list of alternatives as IN (...)"
+        ))),
+    }
+}
+
+#[derive(Default)]
+struct ExpressionDepth {
+    current: usize,
+}
+
+impl Visitor for ExpressionDepth {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+        self.current += 1;
+        if self.current > MAX_EXPRESSION_DEPTH {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    fn post_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+        self.current -= 1;
+        ControlFlow::Continue(())
     }
 }
 
@@ -396,6 +438,20 @@ mod tests {
             sql_of("SELECT CAST(price AS VARCHAR(20)), CAST(x AS VARCHAR) FROM t"),
             "SELECT left(CAST(price AS VARCHAR), 20), CAST(x AS VARCHAR) FROM t"
         );
+    }
+
+    #[test]
+    fn chains_deeper_than_the_limit_are_refused_and_in_lists_are_not() {
+        let chain = |terms: usize| {
+            let ors = vec!["Id = 1"; terms].join(" OR ");
+            format!("SELECT Id FROM t WHERE {ors}")
+        };
+        assert!(parse(&chain(MAX_EXPRESSION_DEPTH / 2)).is_ok());
+        let error = parse(&chain(MAX_EXPRESSION_DEPTH + 1)).err().unwrap();
+        assert!(matches!(error.kind, crate::SqlErrorKind::Syntax));
+        assert!(error.message.contains("IN (...)"), "{}", error.message);
+        let values = vec!["1"; 5 * MAX_EXPRESSION_DEPTH].join(", ");
+        assert!(parse(&format!("SELECT Id FROM t WHERE Id IN ({values})")).is_ok());
     }
 
     #[test]

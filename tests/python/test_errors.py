@@ -1,5 +1,6 @@
 """Every failure is a diagnostic with the right SQLSTATE; never a crash, a hang or a secret."""
 
+import threading
 import time
 
 import pyodbc
@@ -137,3 +138,25 @@ def test_the_driver_log_at_full_verbosity_holds_no_token(endpoint, tmp_path):
     assert "GET /cms/v3/hubdb/tables" in text
     assert endpoint.token not in text and BAD_TOKEN not in text
     assert "Bearer" not in text
+
+
+def test_long_expression_chains_on_a_1_mib_thread_do_not_crash_the_application(conn):
+    """DataFusion recurses once per nesting level; the driver plans on a thread of its own."""
+    outcome = {}
+
+    def run():
+        cursor = conn.cursor()
+        outcome["sum"] = cursor.execute("SELECT " + "+".join(["1"] * 900) + " AS x").fetchone()[0]
+        try:
+            cursor.execute("SELECT " + "+".join(["1"] * 1500) + " AS x")
+        except pyodbc.Error as error:
+            outcome["refused"] = sqlstate_of(error)
+
+    threading.stack_size(1 << 20)
+    try:
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join(120)
+    finally:
+        threading.stack_size(0)
+    assert outcome == {"sum": 900, "refused": "42000"}

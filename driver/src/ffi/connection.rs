@@ -152,5 +152,9 @@ unsafe fn driver_connect(
 /// SQLDisconnect.
 #[unsafe(no_mangle)]
 pub extern "system" fn SQLDisconnect(conn: Handle) -> SqlReturn {
-    guard::conn(conn, |conn, _| connection::disconnect(conn))
+    guard::conn(conn, |conn, _| {
+        connection::disconnect(conn)?;
+        guard::unregister_statements_of(conn);
+        Ok(())
+    })
 }

@@ -118,9 +118,8 @@ fn free(object: &Object, handle: Handle) -> DriverResult<()> {
             ));
         }
         Object::Stmt(stmt) => {
-            for address in *lock(&stmt.descriptors) {
-                guard::unregister(Handle(address as *mut c_void));
-            }
+            guard::unregister_statement(stmt);
+            return Ok(());
         }
         _ => {}
     }

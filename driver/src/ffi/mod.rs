@@ -63,10 +63,13 @@ pub unsafe fn wide_arg(ptr: *const WideChar, len: isize) -> DriverResult<Option<
         n if n >= 0 => n as usize,
         _ => return Err(invalid_length()),
     };
-    // SAFETY: the caller guarantees `len` readable units at `ptr`; SQLWCHAR buffers from a
-    // driver manager are aligned for their type.
-    let units = unsafe { std::slice::from_raw_parts(ptr, len) };
-    Ok(Some(text::decode_wide(units)))
+    // An application may pass a wide string at an odd address (a packed struct, a byte
+    // buffer): each unit is read unaligned rather than trusting the pointer's alignment.
+    let units: Vec<WideChar> = (0..len)
+        // SAFETY: the caller guarantees `len` readable units at `ptr`.
+        .map(|i| unsafe { ptr.add(i).read_unaligned() })
+        .collect();
+    Ok(Some(text::decode_wide(&units)))
 }
 
 /// Reads an input string of either width; `len` counts characters (or is `SQL_NTS`).
@@ -90,8 +93,9 @@ pub unsafe fn string_arg(
 /// `ptr` points to a NUL-terminated wide string.
 unsafe fn wide_strlen(ptr: *const WideChar) -> usize {
     let mut len = 0;
-    // SAFETY: the string is terminated, so every unit up to the terminator is readable.
-    while unsafe { *ptr.add(len) } != 0 {
+    // SAFETY: the string is terminated, so every unit up to the terminator is readable;
+    // read unaligned, as in `wide_arg`.
+    while unsafe { ptr.add(len).read_unaligned() } != 0 {
         len += 1;
     }
     len

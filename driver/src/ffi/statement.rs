@@ -114,13 +114,16 @@ unsafe fn exec_direct(
     statement::execute(stmt, &mut state, &params)
 }
 
-/// Reads every bound parameter from the application's buffers.
+/// Reads the bound parameters the prepared statement has markers for from the application's
+/// buffers. Bindings beyond the markers are left alone: an application that reuses a
+/// statement handle without `SQL_RESET_PARAMS` still has them bound.
 ///
 /// # Safety
 /// Each binding's value and indicator addresses are valid as SQLBindParameter promised.
 unsafe fn read_params(state: &StatementState) -> DriverResult<Vec<RawParam>> {
-    let mut params = Vec::with_capacity(state.params.len());
-    for (index, binding) in state.params.iter().enumerate() {
+    let markers = state.prepared.as_ref().map_or(0, |p| p.param_count);
+    let mut params = Vec::with_capacity(markers);
+    for (index, binding) in state.params.iter().take(markers).enumerate() {
         let binding = binding.ok_or_else(|| {
             let message = format!("parameter {} is not bound", index + 1);
             DriverError::new(SqlState::WRONG_PARAMETER_COUNT, message)
@@ -400,10 +403,7 @@ fn drop_statement(handle: Handle) -> SqlReturn {
     let Some(stmt) = guard::statement(handle) else {
         return SqlReturn::INVALID_HANDLE;
     };
-    for address in *lock(&stmt.descriptors) {
-        guard::unregister(Handle(address as *mut c_void));
-    }
-    guard::unregister(handle);
+    guard::unregister_statement(&stmt);
     SqlReturn::SUCCESS
 }
 
