@@ -89,6 +89,12 @@ impl CType {
             9 | 91 => CType::Date,
             10 | 92 => CType::Time,
             11 | 93 => CType::Timestamp,
+            // SQL_C_GUID and the interval types are C types the driver does not convert to:
+            // a restricted conversion (07006), not an invalid buffer type (HY003).
+            -11 | 101..=113 => {
+                let message = format!("values cannot be converted to C data type {code}");
+                return Err(DriverError::new(SqlState::RESTRICTED_DATA_TYPE, message));
+            }
             _ => {
                 let message = format!("C data type {code} is not supported");
                 return Err(DriverError::new(INVALID_BUFFER_TYPE, message));
@@ -1329,6 +1335,17 @@ mod tests {
         );
         let two = convert_cell(&numbers, 1, &CType::Bit.into(), &mut out[..1], 0).expect_err("2");
         assert_eq!(two.state, SqlState::NUMERIC_OUT_OF_RANGE);
+    }
+
+    #[test]
+    fn guid_and_interval_c_types_are_restricted_and_unknown_codes_invalid() {
+        let text = SqlType::WVarChar { length: 10 };
+        for code in [-11, 101, 113] {
+            let err = CType::from_code(code, &text).expect_err("restricted");
+            assert_eq!(err.state, SqlState::RESTRICTED_DATA_TYPE, "{code}");
+        }
+        let err = CType::from_code(1234, &text).expect_err("invalid");
+        assert_eq!(err.state, INVALID_BUFFER_TYPE);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::ffi::c_void;
 use std::ptr::{null, null_mut};
 
-use hubdb_odbc::ffi::{catalog, connection, diag, env, info, results, statement};
+use hubdb_odbc::ffi::{attributes, catalog, connection, diag, env, info, results, statement};
 use odbc_sys::{Handle, SqlReturn};
 
 const HANDLE_ENV: i16 = 1;
@@ -631,4 +631,49 @@ fn a_wide_statement_at_an_odd_address_is_read_unaligned() {
     assert_eq!(rc, SqlReturn::SUCCESS);
     assert_eq!(results::SQLFetch(stmt), SqlReturn::SUCCESS);
     assert_eq!(get_text(stmt, 1, &mut [0u8; 8]).2, "1");
+}
+
+#[test]
+fn a_statement_error_is_about_no_row_and_no_column() {
+    let sandbox = sandbox();
+    let (_, _, stmt) = connected(&sandbox);
+    assert_eq!(
+        exec(stmt, "SELECT nope FROM store_locations"),
+        SqlReturn::ERROR
+    );
+    for field in [-1248i16, -1247] {
+        let mut value = 0isize;
+        // SAFETY: `value` is large enough for SQLLEN and SQLINTEGER fields.
+        let rc = unsafe {
+            diag::SQLGetDiagField(
+                HANDLE_STMT,
+                stmt,
+                1,
+                field,
+                (&mut value as *mut isize).cast(),
+                0,
+                null_mut(),
+            )
+        };
+        assert_eq!(rc, SqlReturn::SUCCESS);
+        let value = if field == -1248 {
+            value
+        } else {
+            value as i32 as isize
+        };
+        assert_eq!(
+            value, -1,
+            "field {field}: SQL_NO_ROW_NUMBER / SQL_NO_COLUMN_NUMBER"
+        );
+    }
+}
+
+#[test]
+fn max_length_is_replaced_by_no_limit_with_01s02() {
+    let sandbox = sandbox();
+    let (_, _, stmt) = connected(&sandbox);
+    // SAFETY: SQL_ATTR_MAX_LENGTH (3) takes its value in the pointer argument.
+    let rc = unsafe { attributes::SQLSetStmtAttr(stmt, 3, 5usize as *mut c_void, 0) };
+    assert_eq!(rc, SqlReturn::SUCCESS_WITH_INFO);
+    assert_eq!(first_diag(HANDLE_STMT, stmt).0, "01S02");
 }

@@ -323,7 +323,16 @@ fn set_stmt_attr(
         ROW_STATUS_PTR => binding.row_status_ptr = value,
         QUERY_TIMEOUT => attrs.query_timeout = value as u64,
         MAX_ROWS => attrs.max_rows = value,
-        MAX_LENGTH => attrs.max_length = value,
+        // The driver returns whole values (read long ones in parts with SQLGetData), so a
+        // limit is replaced by 0, "no limit", as the ODBC reference allows.
+        MAX_LENGTH if value != 0 => {
+            attrs.max_length = 0;
+            diag.push_warning(
+                SqlState::OPTION_VALUE_CHANGED,
+                "SQL_ATTR_MAX_LENGTH is not supported; the value was replaced by 0 (no limit)",
+            );
+        }
+        MAX_LENGTH => attrs.max_length = 0,
         NOSCAN => attrs.noscan = value,
         RETRIEVE_DATA => attrs.retrieve_data = value,
         METADATA_ID => attrs.metadata_id = value,

@@ -268,8 +268,14 @@ fn record_field(object: &Object, number: i16, field: i16) -> Result<Field, SqlRe
         DIAG_CLASS_ORIGIN => Field::Text(record.state.class_origin().to_string()),
         DIAG_SUBCLASS_ORIGIN => Field::Text(record.state.subclass_origin().to_string()),
         DIAG_CONNECTION_NAME | DIAG_SERVER_NAME => Field::Text(data_source_name(object)),
-        DIAG_ROW_NUMBER => Field::Len(record.row as isize),
-        DIAG_COLUMN_NUMBER => Field::Int(record.column),
+        // SQL_NO_ROW_NUMBER / SQL_NO_COLUMN_NUMBER (-1) for a record that is about no row or
+        // column: 0 would name the bookmark column.
+        DIAG_ROW_NUMBER => Field::Len(if record.row > 0 {
+            record.row as isize
+        } else {
+            -1
+        }),
+        DIAG_COLUMN_NUMBER => Field::Int(if record.column > 0 { record.column } else { -1 }),
         _ => return Err(SqlReturn::ERROR),
     };
     Ok(value)
