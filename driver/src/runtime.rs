@@ -2,9 +2,9 @@
 //!
 //! ODBC calls arrive on the application's threads; HTTP work runs on the driver's own worker
 //! threads, so an application that runs its own tokio runtime is not disturbed: the calling
-//! thread only waits (it polls the future with a plain executor while the runtime's workers
-//! drive sockets and timers). Every wait is bounded by a timeout and can be cancelled
-//! (SQLCancel from another thread).
+//! thread only waits for a call thread, which polls the future with a plain executor while
+//! the runtime's workers drive sockets and timers. Every wait is bounded by a timeout and can
+//! be cancelled (SQLCancel from another thread).
 //!
 //! Planning and evaluating an expression recurses once per nesting level inside DataFusion,
 //! and a generated statement (`a = 1 OR a = 2 OR ...`) can nest a thousand levels: on the
@@ -116,7 +116,10 @@ where
             .name("hubdb-odbc-call".into())
             .stack_size(STACK_SIZE)
             .spawn_scoped(scope, || wait_on_runtime(fut, timeout, cancel))
-            .map_err(|e| DriverError::new(SqlState::MEMORY_ALLOCATION, format!("{e}")))?;
+            .map_err(|e| {
+                let message = format!("cannot start a thread for the call: {e}");
+                DriverError::new(SqlState::MEMORY_ALLOCATION, message)
+            })?;
         waiter
             .join()
             .unwrap_or_else(|_| Err(DriverError::internal()))
