@@ -256,7 +256,8 @@ fn path_of(url: &str) -> &str {
         .unwrap_or("/")
 }
 
-fn failure_of_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Failure {
+/// A refused answer as a failure: HubSpot's error, and what it said about waiting.
+pub(crate) fn failure_of_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Failure {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let error = Error::from_response(status.as_u16(), header(CORRELATION_ID_HEADER), body);
     Failure {
@@ -287,7 +288,8 @@ fn transport_error(error: reqwest::Error) -> Failure {
     Failure::from(Error::new(kind, format!("{what}: {}", cause_chain(&error))))
 }
 
-fn cause_chain(error: &dyn std::error::Error) -> String {
+/// An error and its sources, joined with `: `.
+pub(crate) fn cause_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -240,9 +240,9 @@ struct TextRule {
     kind: SqlErrorKind,
 }
 
-/// The one table of text matches, for variants that carry only a string; the first matching row wins, no
-/// row means the variant's default kind. Each row names the message it matches, in
-/// DataFusion 55 and Arrow 59 (a unit test rebuilds each one). Kept one row per line.
+/// The one table of text matches, for variants that carry only a string; the first matching
+/// row wins, no row means the variant's default kind. Each row names the message it matches,
+/// in DataFusion 55 and Arrow 59 (a unit test rebuilds each one). Kept one row per line.
 #[rustfmt::skip]
 const TEXT_RULES: &[TextRule] = {
     use Said::*;

@@ -35,7 +35,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::kind_of_status;
-use crate::retry::{Failure, RetryMode, delay_before_retry, parse_retry_after};
+use crate::http::{cause_chain, failure_of_response};
+use crate::retry::{Failure, RetryMode, delay_before_retry};
 use crate::{Error, ErrorKind, Secret};
 
 #[path = "browser.rs"]
@@ -286,19 +287,8 @@ struct TokenEndpoint {
 
 /// A 429 answer of the token endpoint, with what it said about waiting.
 fn rate_limited(answer: &oauth2::HttpResponse) -> Option<Failure> {
-    if answer.status() != reqwest::StatusCode::TOO_MANY_REQUESTS {
-        return None;
-    }
-    let retry_after = answer
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_retry_after);
-    Some(Failure {
-        error: Error::new(ErrorKind::RateLimited, "token endpoint rate limit"),
-        retry_after,
-        policy_name: crate::error::ErrorBody::parse(answer.body()).policy_name,
-    })
+    (answer.status() == reqwest::StatusCode::TOO_MANY_REQUESTS)
+        .then(|| failure_of_response(answer.status(), answer.headers(), answer.body()))
 }
 
 /// A token endpoint answer other than 200.
@@ -454,17 +444,6 @@ impl TokenEndpoint {
             expires_in: token.expires_in().map(|d| d.as_secs()),
         })
     }
-}
-
-fn cause_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// `oauth2`'s failures as [`Error`]. A refusal (not 200) is read from its body whatever
